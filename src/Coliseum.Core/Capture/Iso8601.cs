@@ -1,0 +1,41 @@
+using System.Text.Json;
+
+namespace Coliseum.Capture;
+
+internal static class Iso8601
+{
+    /// <summary>
+    /// Reads an ISO-8601 instant with System.Text.Json's strict parser. A timestamp without an offset is
+    /// taken as UTC (what JavaScript's <c>toISOString</c> and every Segment library send is already UTC).
+    /// </summary>
+    public static bool TryRead(JsonElement element, out long unixMs)
+    {
+        unixMs = 0;
+        if (element.ValueKind != JsonValueKind.String || !element.TryGetDateTimeOffset(out var value))
+        {
+            return false;
+        }
+        if (!HasOffset(element))
+        {
+            value = new DateTimeOffset(value.DateTime, TimeSpan.Zero);
+        }
+        unixMs = value.ToUnixTimeMilliseconds();
+        return true;
+    }
+
+    private static bool HasOffset(JsonElement element)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
+        // raw includes the quotes: "....Z" or "....+02:00"
+        var text = raw[1..^1];
+        if (text.Length > 0 && (text[^1] == (byte)'Z' || text[^1] == (byte)'z'))
+        {
+            return true;
+        }
+        var t = text.IndexOfAny((byte)'T', (byte)'t');
+        return t >= 0 && text[t..].IndexOfAny((byte)'+', (byte)'-') >= 0;
+    }
+
+    public static string Format(long unixMs) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}

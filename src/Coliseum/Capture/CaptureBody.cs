@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+
+namespace Coliseum.Capture;
+
+/// <summary>
+/// A capture request's body, read within the size limit into a pooled buffer, checked for UTF-8 and
+/// parsed once. Dispose returns the buffer.
+/// </summary>
+internal sealed class CaptureBody : IDisposable
+{
+    private byte[]? _buffer;
+
+    private CaptureBody(byte[] buffer, JsonDocument document)
+    {
+        _buffer = buffer;
+        Document = document;
+    }
+
+    public JsonDocument Document { get; }
+
+    public JsonElement Root => Document.RootElement;
+
+    public void Dispose()
+    {
+        Document.Dispose();
+        if (_buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+        }
+    }
+
+    /// <summary>Reads and parses the body, or returns the 4xx that says why it cannot be.</summary>
+    public static async Task<(CaptureBody? Body, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, CaptureOptions options, CancellationToken cancellationToken)
+    {
+        if (!IsJsonOrText(request.ContentType))
+        {
+            return (null, Problems.Create(415, $"Content-Type must be application/json or text/plain with UTF-8, not '{request.ContentType ?? "(none)"}'"));
+        }
+        var limit = options.MaxRequestBytes;
+        if (request.ContentLength > limit)
+        {
+            return (null, Problems.Create(413, $"request body is {request.ContentLength} bytes; the limit is {limit} bytes"));
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 16 * 1024, limit) + 1);
+        var length = 0;
+        try
+        {
+            var reader = request.BodyReader;
+            while (true)
+            {
+                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var data = result.Buffer;
+                if (length + data.Length > limit)
+                {
+                    reader.AdvanceTo(data.End);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (null, Problems.Create(413, $"request body is larger than the limit of {limit} bytes"));
+                }
+                if (length + data.Length > buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(buffer.Length * 2L, length + data.Length), limit + 1L));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                data.CopyTo(buffer.AsSpan(length));
+                length += (int)data.Length;
+                reader.AdvanceTo(data.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, Problems.Create(ex.StatusCode == 413 ? 413 : 400, ex.StatusCode == 413 ? $"request body is larger than the limit of {limit} bytes" : $"request body could not be read: {ex.Message}"));
+        }
+
+        var problem = Parse(buffer, length, options, out var document);
+        if (problem is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, problem);
+        }
+        return (new CaptureBody(buffer, document!), null);
+    }
+
+    private static ProblemHttpResult? Parse(byte[] buffer, int length, CaptureOptions options, out JsonDocument? document)
+    {
+        document = null;
+        var span = buffer.AsSpan(0, length);
+        if (span.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return Problems.Create(400, "request body is empty; send a JSON object");
+        }
+        if (!Utf8.IsValid(span))
+        {
+            return Problems.Create(400, "request body is not valid UTF-8");
+        }
+        try
+        {
+            document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions
+            {
+                MaxDepth = options.MaxDepth,
+                AllowDuplicateProperties = false,
+            });
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            var depth = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
+            return Problems.Create(400, depth
+                ? $"request body nests deeper than {options.MaxDepth} levels"
+                : $"request body is not valid JSON: {ex.Message}");
+        }
+    }
+
+    private static bool IsJsonOrText(string? contentType)
+    {
+        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var media))
+        {
+            return false;
+        }
+        var charset = media.Charset.Value;
+        if (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var type = media.MediaType.Value ?? "";
+        return type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || type.Equals("text/plain", StringComparison.OrdinalIgnoreCase)
+            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+    }
+}

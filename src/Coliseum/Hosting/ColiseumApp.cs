@@ -1,0 +1,101 @@
+using Coliseum.Capture;
+using Coliseum.Operations;
+using Coliseum.Security;
+using Coliseum.Storage;
+using Coliseum.Storage.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Coliseum.Hosting;
+
+/// <summary>Builds the Coliseum web application; <c>coliseum serve</c> and the tests both start it this way.</summary>
+public static class ColiseumApp
+{
+    public const string DefaultUrl = "http://localhost:8000";
+
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var options = builder.Configuration.GetSection(ColiseumOptions.Section).Get<ColiseumOptions>() ?? new ColiseumOptions();
+        var capture = builder.Configuration.GetSection(CaptureOptions.Section).Get<CaptureOptions>() ?? new CaptureOptions();
+        var keyOptions = builder.Configuration.GetSection(KeyOptions.Section).Get<KeyOptions>() ?? new KeyOptions();
+        Validate(options, capture);
+
+        builder.Services.AddOptions<ColiseumOptions>().BindConfiguration(ColiseumOptions.Section);
+        builder.Services.AddSingleton(capture);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<EventValidator>();
+        builder.Services.AddSingleton<PassportAppender>();
+        builder.Services.AddSingleton<CaptureService>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddRequestDecompression();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, CaptureJsonContext.Default);
+            json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        });
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // The capture endpoints enforce their own limit with a clear message; this is the backstop.
+            kestrel.Limits.MaxRequestBodySize = capture.MaxRequestBytes * 2L;
+            kestrel.AddServerHeader = false;
+        });
+
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        var store = await OpenStoreAsync(options, dataDirectory, cancellationToken);
+        builder.Services.AddSingleton<IPassportStore>(store);
+        builder.Services.AddSingleton(KeyBootstrap.Load(keyOptions, dataDirectory, Console.Out.WriteLine));
+
+        // Start the Prometheus exporter's listener now, so it sees measurements from the first request on.
+        _ = Prometheus.Metrics.DefaultRegistry;
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRequestDecompression();
+        app.MapOpenApi();
+        app.MapPassportApi();
+        app.MapSegmentApi();
+        app.MapOperationsApi();
+        LogStarted(app.Logger, store.Provider, dataDirectory, capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
+        return app;
+    }
+
+    private static async Task<IPassportStore> OpenStoreAsync(ColiseumOptions options, string dataDirectory, CancellationToken cancellationToken)
+    {
+        if (!options.Storage.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OptionsValidationException(nameof(StorageOptions.Provider), typeof(StorageOptions),
+                [$"Coliseum:Storage:Provider '{options.Storage.Provider}' is not available; this build supports 'sqlite'"]);
+        }
+        var store = new SqlitePassportStore(Path.Combine(dataDirectory, "coliseum.db"));
+        await store.InitializeAsync(cancellationToken);
+        return store;
+    }
+
+    private static void Validate(ColiseumOptions options, CaptureOptions capture)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory)) { errors.Add("Coliseum:DataDirectory must be set"); }
+        if (capture.MaxEventBytes is < 256 or > 1024 * 1024) { errors.Add("Coliseum:Capture:MaxEventBytes must be between 256 and 1048576"); }
+        if (capture.MaxRequestBytes < capture.MaxEventBytes || capture.MaxRequestBytes > 64 * 1024 * 1024) { errors.Add("Coliseum:Capture:MaxRequestBytes must be at least MaxEventBytes and at most 64 MiB"); }
+        if (capture.MaxBatchEvents is < 1 or > 100_000) { errors.Add("Coliseum:Capture:MaxBatchEvents must be between 1 and 100000"); }
+        if (capture.MaxDepth is < 4 or > 256) { errors.Add("Coliseum:Capture:MaxDepth must be between 4 and 256"); }
+        if (capture.MaxPendingEvents < capture.MaxBatchEvents) { errors.Add("Coliseum:Capture:MaxPendingEvents must be at least MaxBatchEvents"); }
+        if (capture.MaxCommitEvents < 1) { errors.Add("Coliseum:Capture:MaxCommitEvents must be positive"); }
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(ColiseumOptions.Section, typeof(ColiseumOptions), errors);
+        }
+    }
+
+    private static void LogStarted(ILogger logger, string provider, string dataDirectory, string trackingPlan, bool keyless) =>
+        HostingLog.Started(logger, provider, dataDirectory, trackingPlan, keyless);
+}

@@ -1,0 +1,7 @@
+namespace Coliseum.Hosting;
+
+internal static partial class HostingLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Coliseum on {Provider} in {DataDirectory}; tracking plan {TrackingPlan}; keyless browser capture {Keyless}")]
+    public static partial void Started(ILogger logger, string provider, string dataDirectory, string trackingPlan, bool keyless);
+}

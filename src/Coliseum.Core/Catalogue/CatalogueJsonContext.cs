@@ -27,6 +27,7 @@ namespace Coliseum.Catalogue;
 [JsonSerializable(typeof(MoneySpent))]
 [JsonSerializable(typeof(MoneyEarned))]
 [JsonSerializable(typeof(RefundIssued))]
+[JsonSerializable(typeof(TipSent))]
 [JsonSerializable(typeof(PayoutRequested))]
 [JsonSerializable(typeof(PayoutCompleted))]
 [JsonSerializable(typeof(PaymentFailed))]

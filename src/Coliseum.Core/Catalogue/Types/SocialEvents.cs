@@ -17,7 +17,7 @@ public sealed record ArtistUnfollowed : PassportEvent
 }
 
 /// <summary>A user followed another user.</summary>
-[EventType("social.user_followed"), Entity("user", "userId")]
+[EventType("social.user_followed"), Entity("user", "targetUserId")]
 public sealed record UserFollowed : PassportEvent
 {
     [MaxLength(128)] public required string TargetUserId { get; init; }

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Coliseum.Tests.Infrastructure;
+
+/// <summary>
+/// <c>coliseum serve</c> as a separate process, so a test can kill it with SIGKILL or SIGTERM the way
+/// an operating system or an orchestrator would.
+/// </summary>
+public sealed class ChildServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ChildServer(Process process, string dataDirectory, Uri address)
+    {
+        _process = process;
+        DataDirectory = dataDirectory;
+        Address = address;
+        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public string DataDirectory { get; }
+    public Uri Address { get; }
+    public HttpClient Client { get; }
+    public string DatabasePath => Path.Combine(DataDirectory, "coliseum.db");
+    public string Output { get { lock (_output) { return _output.ToString(); } } }
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    public static async Task<ChildServer> StartAsync(string dataDirectory, IDictionary<string, string>? environment = null)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(ColiseumDll());
+        info.ArgumentList.Add("serve");
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        info.Environment["Coliseum__DataDirectory"] = dataDirectory;
+        info.Environment["Coliseum__Keys__Write__0"] = TestServer.WriteKey;
+        info.Environment["Coliseum__Keys__Read__0"] = TestServer.ReadKey;
+        info.Environment["Coliseum__Keys__Admin__0"] = TestServer.AdminKey;
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        info.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        var process = Process.Start(info)!;
+        var server = new ChildServer(process, dataDirectory, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await server.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+        return server;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output) { _output.AppendLine(line); }
+        }
+    }
+
+    private async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"coliseum exited with {_process.ExitCode}:\n{Output}");
+            }
+            try
+            {
+                using var response = await Client.GetAsync("/healthz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"coliseum did not become healthy within {timeout}:\n{Output}");
+    }
+
+    /// <summary>SIGKILL, now: the process gets no chance to flush or clean up.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+        }
+    }
+
+    public async Task KillAsync()
+    {
+        Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM: what systemd, Docker and Kubernetes send; Coliseum shuts down gracefully.</summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        if (SysKill(_process.Id, 15) != 0)
+        {
+            throw new InvalidOperationException($"kill(SIGTERM) failed: {Marshal.GetLastPInvokeError()}");
+        }
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The coliseum.dll built next to this test assembly's configuration (Debug or Release).</summary>
+    public static string ColiseumDll()
+    {
+        var here = AppContext.BaseDirectory;
+        var configuration = here.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var root = new DirectoryInfo(here);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Coliseum.slnx")))
+        {
+            root = root.Parent;
+        }
+        var dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("repository root not found"),
+            "src", "Coliseum", "bin", configuration, "net10.0", "coliseum.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Coliseum first", dll);
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
+}

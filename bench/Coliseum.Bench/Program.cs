@@ -1,1 +1,20 @@
-Console.WriteLine("bench");
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Coliseum.Bench;
+
+// Load driver for Coliseum's end-to-end figures. Prints one JSON document on stdout; progress goes to stderr.
+//   dotnet run -c Release --project bench/Coliseum.Bench -- capture [--events N] [--connections N] [--seconds N]
+var scenario = args.Length > 0 ? args[0] : "capture";
+var options = BenchOptions.Parse(args);
+var report = new JsonObject
+{
+    ["scenario"] = scenario,
+    ["startedAt"] = DateTimeOffset.UtcNow.ToString("O"),
+    ["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount, ["os"] = Environment.OSVersion.ToString(), ["runtime"] = Environment.Version.ToString() },
+};
+report["results"] = scenario switch
+{
+    "capture" => await CaptureBenchmark.RunAsync(options),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}'; try: capture"),
+};
+Console.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

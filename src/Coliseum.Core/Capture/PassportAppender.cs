@@ -19,6 +19,7 @@ public sealed partial class PassportAppender : IAsyncDisposable
     private readonly ILogger<PassportAppender> _logger;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+    private readonly Dictionary<(string Type, bool New), int> _typeCounts = [];
     private long _pendingEvents;
 
     public PassportAppender(IPassportStore store, CaptureOptions options, ILogger<PassportAppender> logger)
@@ -103,18 +104,30 @@ public sealed partial class PassportAppender : IAsyncDisposable
         {
             var flags = inserted.AsSpan(offset, pending.Records.Count).ToArray();
             offset += pending.Records.Count;
-            for (var i = 0; i < flags.Length; i++)
-            {
-                if (flags[i])
-                {
-                    ColiseumMetrics.EventAccepted(pending.Records[i].EventType);
-                }
-                else
-                {
-                    ColiseumMetrics.EventDuplicate(pending.Records[i].EventType);
-                }
-            }
             pending.Completion.TrySetResult(new AppendOutcome(flags));
+        }
+        CountByType(records, inserted);
+    }
+
+    /// <summary>One counter update per type and outcome per commit, not one per event: the exporter's cost is per call.</summary>
+    private void CountByType(List<PassportRecord> records, bool[] inserted)
+    {
+        _typeCounts.Clear();
+        for (var i = 0; i < records.Count; i++)
+        {
+            var key = (records[i].EventType, inserted[i]);
+            _typeCounts[key] = _typeCounts.GetValueOrDefault(key) + 1;
+        }
+        foreach (var ((type, isNew), count) in _typeCounts)
+        {
+            if (isNew)
+            {
+                ColiseumMetrics.EventsAccepted(type, count);
+            }
+            else
+            {
+                ColiseumMetrics.EventsDuplicate(type, count);
+            }
         }
     }
 

@@ -33,8 +33,8 @@ public static class ColiseumMetrics
 
     public static void ObserveQueueDepth(Func<long> depth) => s_queueDepth = depth;
 
-    public static void EventAccepted(string type) => Accepted.Add(1, Label(type));
-    public static void EventDuplicate(string type) => Duplicates.Add(1, Label(type));
+    public static void EventsAccepted(string type, int count) => Accepted.Add(count, Label(type));
+    public static void EventsDuplicate(string type, int count) => Duplicates.Add(count, Label(type));
     public static void EventRejected(string? type, string endpoint) => Rejected.Add(1, Label(type ?? "unknown"), new("endpoint", endpoint));
     public static void TrackingPlanViolation() => Violations.Add(1);
     public static void CaptureOverloaded() => Overloaded.Add(1);

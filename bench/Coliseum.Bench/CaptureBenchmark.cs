@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Coliseum.Capture;
+using Coliseum.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Coliseum.Bench;
+
+/// <summary>
+/// Issue 2's capture figures, each beside a baseline measured in the same run:
+/// batch capture over HTTP vs. appending the same rows straight into SQLite with the best batching;
+/// single-event capture vs. a do-nothing Kestrel endpoint driven by the same load generator.
+/// </summary>
+internal static class CaptureBenchmark
+{
+    public static async Task<JsonObject> RunAsync(BenchOptions options)
+    {
+        var result = new JsonObject();
+        Progress($"generating {options.BatchEvents:N0} events in bodies of {options.PerBatch}");
+        var bodies = Workload.Batches(options.BatchEvents / options.PerBatch, options.PerBatch, seed: 42);
+        var bytes = bodies.Sum(b => (long)b.Length);
+        result["workload"] = new JsonObject
+        {
+            ["events"] = options.BatchEvents,
+            ["eventsPerRequest"] = options.PerBatch,
+            ["averageEventBytes"] = Math.Round((double)bytes / options.BatchEvents),
+        };
+
+        result["sqliteDirect"] = await DirectAsync(bodies, options);
+        result["httpBatch"] = await HttpBatchAsync(bodies, options);
+        var direct = result["sqliteDirect"]!["bestEventsPerSecond"]!.GetValue<double>();
+        var http = result["httpBatch"]!["eventsPerSecond"]!.GetValue<double>();
+        result["httpBatch"]!["ratioToSqliteDirect"] = Math.Round(http / direct, 3);
+
+        if (Wrk.Available)
+        {
+            result["single"] = await SingleAsync(options);
+        }
+        else
+        {
+            result["single"] = new JsonObject { ["skipped"] = "wrk is not installed (apt-get install wrk)" };
+        }
+        return result;
+    }
+
+    /// <summary>The same rows, validated up front, appended by the store itself in transactions of several sizes.</summary>
+    private static async Task<JsonObject> DirectAsync(List<byte[]> bodies, BenchOptions options)
+    {
+        var validator = new EventValidator(new CaptureOptions());
+        var records = new List<PassportRecord>(options.BatchEvents);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var body in bodies)
+        {
+            using var doc = JsonDocument.Parse(body);
+            foreach (var ev in doc.RootElement.GetProperty("events").EnumerateArray())
+            {
+                if (!validator.TryValidate(ev, now, "api", out var record, out var error))
+                {
+                    throw new InvalidOperationException(error.Message);
+                }
+                records.Add(record);
+            }
+        }
+
+        var runs = new JsonArray();
+        double best = 0;
+        foreach (var size in new[] { 500, 2_500, 8_192 })
+        {
+            var directory = Scratch($"direct-{size}");
+            await using var store = new SqlitePassportStore(Path.Combine(directory, "coliseum.db"));
+            await store.InitializeAsync(CancellationToken.None);
+            var inserted = new bool[size];
+            var started = Stopwatch.GetTimestamp();
+            for (var offset = 0; offset < records.Count; offset += size)
+            {
+                var chunk = records.GetRange(offset, Math.Min(size, records.Count - offset));
+                await store.AppendAsync(chunk, inserted, CancellationToken.None);
+            }
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var rate = records.Count / seconds;
+            best = Math.Max(best, rate);
+            Progress($"sqlite direct, {size} per transaction: {rate:N0} events/s");
+            runs.Add(new JsonObject { ["eventsPerTransaction"] = size, ["eventsPerSecond"] = Math.Round(rate) });
+        }
+        return new JsonObject { ["runs"] = runs, ["bestEventsPerSecond"] = Math.Round(best) };
+    }
+
+    private static async Task<JsonObject> HttpBatchAsync(List<byte[]> bodies, BenchOptions options)
+    {
+        await using var server = await ServerProcess.StartAsync(Scratch("http-batch"));
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.Connections };
+        using var client = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(2) };
+        client.DefaultRequestHeaders.Add("X-Coliseum-Key", ServerProcess.WriteKey);
+
+        // Warm up the server's JIT and the connection pool on bodies that are not counted.
+        var warm = Workload.Batches(20, options.PerBatch, seed: 7);
+        await Task.WhenAll(warm.Select(b => PostAsync(client, b)));
+
+        var next = -1;
+        var accepted = 0L;
+        var retries = 0L;
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, options.Connections).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < bodies.Count)
+            {
+                while (true)
+                {
+                    var (status, count) = await PostAsync(client, bodies[i]);
+                    if (status == 503)
+                    {
+                        Interlocked.Increment(ref retries);
+                        await Task.Delay(50);
+                        continue;
+                    }
+                    if (status != 200)
+                    {
+                        throw new InvalidOperationException($"batch answered {status}");
+                    }
+                    Interlocked.Add(ref accepted, count);
+                    break;
+                }
+            }
+        }));
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var rate = accepted / seconds;
+        Progress($"http batch: {rate:N0} events/s durable, peak RSS {server.PeakRssBytes / 1048576} MB");
+        return new JsonObject
+        {
+            ["connections"] = options.Connections,
+            ["eventsAccepted"] = accepted,
+            ["seconds"] = Math.Round(seconds, 2),
+            ["eventsPerSecond"] = Math.Round(rate),
+            ["retriedAfter503"] = retries,
+            ["serverPeakRssMB"] = server.PeakRssBytes / 1048576,
+        };
+    }
+
+    private static async Task<(int Status, int Accepted)> PostAsync(HttpClient client, byte[] body)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await client.PostAsync("/api/passport/batch", content);
+        if (!response.IsSuccessStatusCode)
+        {
+            return ((int)response.StatusCode, 0);
+        }
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
+        return (200, doc.RootElement.GetProperty("accepted").GetInt32());
+    }
+
+    private static async Task<JsonObject> SingleAsync(BenchOptions options)
+    {
+        var body = Workload.Event(new Random(3), 0, messageId: null).ToJsonString();
+        var result = new JsonObject { ["connections"] = options.SingleConnections, ["seconds"] = options.Seconds, ["eventBytes"] = body.Length };
+
+        // Baseline: Kestrel reading the same body and answering 201, nothing else, same load generator.
+        await using (var noop = await NoopServerAsync())
+        {
+            var url = new Uri(noop.Urls.First() + "/api/passport/log");
+            await Wrk.RunAsync(url, body, new Dictionary<string, string>(), options.SingleConnections, 2, 2);
+            var baseline = await Wrk.RunAsync(url, body, new Dictionary<string, string>(), options.SingleConnections, 2, options.Seconds);
+            Progress($"kestrel no-op: {baseline.RequestsPerSecond:N0} req/s, p99 {baseline.P99Ms} ms");
+            result["kestrelNoop"] = Describe(baseline);
+        }
+
+        await using var server = await ServerProcess.StartAsync(Scratch("http-single"));
+        var headers = new Dictionary<string, string> { ["X-Coliseum-Key"] = ServerProcess.WriteKey };
+        var target = new Uri(server.Address, "/api/passport/log");
+        await Wrk.RunAsync(target, body, headers, options.SingleConnections, 2, 2);
+        var coliseum = await Wrk.RunAsync(target, body, headers, options.SingleConnections, 2, options.Seconds);
+        Progress($"coliseum single: {coliseum.RequestsPerSecond:N0} req/s, p99 {coliseum.P99Ms} ms, peak RSS {server.PeakRssBytes / 1048576} MB");
+        var described = Describe(coliseum);
+        described["serverPeakRssMB"] = server.PeakRssBytes / 1048576;
+        described["ratioToKestrelNoop"] = Math.Round(coliseum.RequestsPerSecond / result["kestrelNoop"]!["requestsPerSecond"]!.GetValue<double>(), 3);
+        result["coliseum"] = described;
+        return result;
+    }
+
+    private static JsonObject Describe(Wrk.Result r) => new()
+    {
+        ["requestsPerSecond"] = Math.Round(r.RequestsPerSecond),
+        ["p50Ms"] = r.P50Ms,
+        ["p99Ms"] = r.P99Ms,
+        ["requests"] = r.Requests,
+        ["non2xx"] = r.Non2xx,
+        ["socketErrors"] = r.SocketErrors,
+    };
+
+    private static async Task<WebApplication> NoopServerAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapPost("/api/passport/log", async (HttpContext http) =>
+        {
+            var buffer = new byte[64 * 1024];
+            while (await http.Request.Body.ReadAsync(buffer) > 0)
+            {
+            }
+            http.Response.StatusCode = 201;
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync("""{"ok":true}""");
+        });
+        await app.StartAsync();
+        return app;
+    }
+
+    private static string Scratch(string name)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "coliseum-bench", $"{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    private static void Progress(string message) => Console.Error.WriteLine($"[bench] {message}");
+}

@@ -1,0 +1,96 @@
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace Coliseum.Storage.Sqlite;
+
+/// <summary>
+/// Copies the WAL back into the database file on its own connection and thread, so the writer never
+/// pays for a checkpoint inside a commit (SQLite's automatic checkpoint runs in the committing
+/// connection and would stall every request in that group). The WAL is still bounded: past
+/// <see cref="HardLimitBytes"/> the writer itself runs a blocking TRUNCATE checkpoint before its next
+/// commit, which is back-pressure, not growth.
+/// </summary>
+internal sealed class SqliteCheckpointer : IAsyncDisposable
+{
+    public const long SoftLimitBytes = 32L << 20;
+    public const long HardLimitBytes = 512L << 20;
+
+    private readonly string _path;
+    private readonly string _walPath;
+    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public SqliteCheckpointer(string path)
+    {
+        _path = path;
+        _walPath = path + "-wal";
+        _loop = Task.Factory.StartNew(Loop, TaskCreationOptions.LongRunning);
+    }
+
+    public long WalBytes
+    {
+        get
+        {
+            try
+            {
+                return new FileInfo(_walPath).Length;
+            }
+            catch (FileNotFoundException)
+            {
+                return 0;
+            }
+        }
+    }
+
+    /// <summary>Called by the writer after each commit: wakes the checkpointer when the WAL has grown.</summary>
+    public void AfterCommit(long walBytes)
+    {
+        if (walBytes > SoftLimitBytes && _signal.CurrentCount == 0)
+        {
+            try
+            {
+                _signal.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // already signalled
+            }
+        }
+    }
+
+    private void Loop()
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+        connection.Open();
+        raw.sqlite3_busy_timeout(connection.Handle, 1000);
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                _signal.Wait(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            // Keep going while the writer is adding faster than one pass copies.
+            for (var pass = 0; pass < 64 && !_stop.IsCancellationRequested; pass++)
+            {
+                var rc = raw.sqlite3_wal_checkpoint_v2(connection.Handle, null, raw.SQLITE_CHECKPOINT_PASSIVE, out var logFrames, out var copiedFrames);
+                if (rc != raw.SQLITE_OK || logFrames - copiedFrames < 1024)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+}

@@ -29,7 +29,8 @@ public sealed partial class EventValidator
                 }
                 break;
             case FieldKind.Integer:
-                if (!value.TryGetInt64(out var integer) || value.ValueKind != JsonValueKind.Number)
+                // The kind first: TryGetInt64 throws on anything that is not a number.
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var integer))
                 {
                     error = new($"{field.Name} must be {IntegerPhrase(field)}", field.Name);
                     return false;

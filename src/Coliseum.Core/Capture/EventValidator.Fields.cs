@@ -111,6 +111,12 @@ public sealed partial class EventValidator
             return false;
         }
         text = value.GetString()!;
+        // Before the length check: "at most 3 characters" would send the client to "dol" rather than "usd".
+        if (field.IsCurrency && (text.Length != 3 || !text.All(char.IsAsciiLetter)))
+        {
+            error = new($"{field.Name} must be a three-letter ISO 4217 code such as usd", field.Name);
+            return false;
+        }
         if (text.Length < field.MinLength)
         {
             error = new(field.MinLength == 1 ? $"{field.Name} must not be empty" : $"{field.Name} must be at least {field.MinLength} characters", field.Name);
@@ -119,11 +125,6 @@ public sealed partial class EventValidator
         if (text.Length > field.MaxLength)
         {
             error = new($"{field.Name} must be at most {field.MaxLength} characters", field.Name);
-            return false;
-        }
-        if (field.IsCurrency && (text.Length != 3 || !text.All(char.IsAsciiLetter)))
-        {
-            error = new($"{field.Name} must be a three-letter ISO 4217 code such as usd", field.Name);
             return false;
         }
         return true;

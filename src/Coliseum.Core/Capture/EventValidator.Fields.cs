@@ -30,14 +30,10 @@ public sealed partial class EventValidator
                 break;
             case FieldKind.Integer:
                 // The kind first: TryGetInt64 throws on anything that is not a number.
-                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var integer))
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var integer)
+                    || (field.Minimum is { } min && integer < min) || (field.Maximum is { } max && integer > max))
                 {
-                    error = new($"{field.Name} must be {IntegerPhrase(field)}", field.Name);
-                    return false;
-                }
-                if ((field.Minimum is { } min && integer < min) || (field.Maximum is { } max && integer > max))
-                {
-                    error = new($"{field.Name} must be {IntegerPhrase(field)}", field.Name);
+                    error = new(IntegerError(field, value), field.Name);
                     return false;
                 }
                 break;
@@ -178,6 +174,21 @@ public sealed partial class EventValidator
         }
         error = default;
         return true;
+    }
+
+    /// <summary>
+    /// "a positive integer" leaves out a maximum as large as 2^53 − 1 (the largest integer JavaScript
+    /// holds exactly), so a number past it is told the maximum rather than a rule it seems to meet.
+    /// </summary>
+    private static string IntegerError(FieldSpec field, JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Number && field.Maximum is { } max && max >= 9e15
+            && (value.TryGetDouble(out var number) ? number > max : JsonMarshal.GetRawUtf8Value(value)[0] != (byte)'-'))
+        {
+            // As a long: formatting the double would round 9,007,199,254,740,991 to 15 significant digits.
+            return $"{field.Name} must be at most {((long)max).ToString("#,0", CultureInfo.InvariantCulture)}";
+        }
+        return $"{field.Name} must be {IntegerPhrase(field)}";
     }
 
     private static string IntegerPhrase(FieldSpec field) => (field.Minimum, field.Maximum) switch

@@ -130,7 +130,8 @@ internal sealed class CaptureBody : IDisposable
         {
             return false;
         }
-        var charset = media.Charset.Value;
+        // charset="utf-8" is the same parameter as charset=utf-8 (RFC 9110, 5.6.6).
+        var charset = HeaderUtilities.RemoveQuotes(media.Charset).Value;
         if (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
             return false;

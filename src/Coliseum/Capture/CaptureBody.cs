@@ -117,11 +117,34 @@ internal sealed class CaptureBody : IDisposable
         }
         catch (JsonException ex)
         {
-            var depth = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
-            return Problems.Create(400, depth
+            return Problems.Create(400, NestsDeeperThan(span, options.MaxDepth)
                 ? $"request body nests deeper than {options.MaxDepth} levels"
                 : $"request body is not valid JSON: {ex.Message}");
         }
+    }
+
+    /// <summary>
+    /// Whether the JSON opens an object or array deeper than <paramref name="maxDepth"/> (the body's own
+    /// object is level 1) before any syntax error. Measured rather than read from the parser's message,
+    /// which can say "depth" for other reasons, e.g. a duplicate property named depth.
+    /// </summary>
+    private static bool NestsDeeperThan(ReadOnlySpan<byte> json, int maxDepth)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= maxDepth)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return false;
     }
 
     private static bool IsJsonOrText(string? contentType)

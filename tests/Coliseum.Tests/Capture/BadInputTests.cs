@@ -122,6 +122,21 @@ public sealed class BadInputTests : IAsyncLifetime
         AssertOnlyTheGoodEventIsStored();
     }
 
+    [Theory]
+    [InlineData("/api/passport/log", "{\"deep\":", "}")]
+    [InlineData("/api/passport/batch", "{\"events\":[", "]}")]
+    [InlineData("/v1/batch", "{\"batch\":[", "]}")]
+    public async Task Arrays_count_toward_the_depth_limit_on_every_endpoint(string path, string open, string close)
+    {
+        var levels = 17 - open.Count(c => c is '{' or '[');
+        var body = open + new string('[', levels) + new string(']', levels) + close;
+
+        var response = await _server.PostAsync(path, body);
+
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "request body nests deeper than 16 levels");
+        AssertOnlyTheGoodEventIsStored();
+    }
+
     [Fact]
     public async Task Body_nested_exactly_16_levels_is_stored_with_its_nesting_kept()
     {

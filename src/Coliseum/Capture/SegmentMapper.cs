@@ -149,7 +149,9 @@ internal static class SegmentMapper
             {
                 // A property that would shadow the envelope is kept under a prefixed name instead.
                 var isEnvelope = EventCatalogue.EnvelopeNames.Contains(p.Name) || p.Name == "integrations";
-                var pageField = type == "passport.page_viewed" && p.Name is "path" or "title" or "referrer";
+                // Only a page or screen call has written these already (WritePage); a track of
+                // passport.page_viewed carries them in its properties.
+                var pageField = kind is "page" or "screen" && p.Name is "path" or "title" or "referrer";
                 if (pageField)
                 {
                     continue;

@@ -173,6 +173,15 @@ public sealed partial class SegmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Track_of_passport_page_viewed_keeps_the_path_and_title_from_its_properties()
+    {
+        var response = await SendAsync("/v1/track", """{"userId":"fan-1","messageId":"seg-track-page","event":"passport.page_viewed","properties":{"path":"/events/9","title":"Noche"}}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("passport.page_viewed|/events/9|Noche", Stored("event_type || '|' || json_extract(metadata, '$.path') || '|' || json_extract(metadata, '$.title')", "seg-track-page"));
+    }
+
+    [Fact]
     public async Task Screen_is_stored_as_page_viewed_named_by_the_screen()
     {
         await SendAsync("/v1/screen", """{"userId":"fan-1","messageId":"seg-screen","name":"Now Playing"}""");

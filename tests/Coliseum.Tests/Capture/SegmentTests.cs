@@ -181,6 +181,20 @@ public sealed partial class SegmentTests : IAsyncLifetime
         Assert.Equal("passport.page_viewed|/events/9|Noche", Stored("event_type || '|' || json_extract(metadata, '$.path') || '|' || json_extract(metadata, '$.title')", "seg-track-page"));
     }
 
+    [Theory]
+    [InlineData("/v1/page", """{"userId":"u","messageId":"seg-dup","name":"Home","category":"Docs","properties":{"name":"Props name","category":"Props category","screen":1}}""")]
+    [InlineData("/v1/screen", """{"userId":"u","messageId":"seg-dup","name":"Home","category":"Docs","properties":{"name":"Props name","category":"Props category","screen":1}}""")]
+    public async Task Page_or_screen_properties_named_like_the_message_s_own_fields_are_kept_under_a_prefix_not_written_twice(string path, string body)
+    {
+        var response = await SendAsync(path, body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, _server.Scalar<long>("SELECT COUNT(*) - COUNT(DISTINCT key) FROM passport_log, json_each(passport_log.metadata)"));
+        Assert.Equal("Home|Docs|Props name|Props category|1", Stored(
+            "json_extract(metadata, '$.name') || '|' || json_extract(metadata, '$.category') || '|' || json_extract(metadata, '$.\"properties.name\"') || '|' || json_extract(metadata, '$.\"properties.category\"') || '|' || json_extract(metadata, '$.\"properties.screen\"')",
+            "seg-dup"));
+    }
+
     [Fact]
     public async Task Screen_is_stored_as_page_viewed_named_by_the_screen()
     {

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -106,6 +107,43 @@ public sealed partial class BadInputTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(count, (await response.ReadJsonAsync()).GetProperty("accepted").GetInt32());
         Assert.Equal(1 + count, _server.LogCount);
+    }
+
+    [Fact]
+    public async Task Gzip_compressed_body_is_stored()
+    {
+        var response = await PostGzipAsync(Events.TrackPlayed("gz").ToJsonString());
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        AssertStoredAfterTheGoodEvent("gz");
+    }
+
+    [Theory]
+    [InlineData(MaxRequestBytes + 1)]
+    [InlineData(8 * 1024 * 1024)] // a few KB on the wire; past Kestrel's own backstop once inflated
+    public async Task Gzip_body_that_inflates_past_512_KB_is_refused_with_413(int inflatedBytes)
+    {
+        var response = await PostGzipAsync(Batch(inflatedBytes));
+
+        await response.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge, $"request body is larger than the limit of {MaxRequestBytes} bytes");
+        AssertOnlyTheGoodEventIsStored();
+    }
+
+    private async Task<HttpResponseMessage> PostGzipAsync(string json)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(json));
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, json.StartsWith("{\"events\"", StringComparison.Ordinal) ? "/api/passport/batch" : Log)
+        {
+            Content = new ByteArrayContent(compressed.ToArray()),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Content.Headers.ContentEncoding.Add("gzip");
+        request.Headers.Add("X-Coliseum-Key", TestServer.WriteKey);
+        return await _server.Client.SendAsync(request);
     }
 
     // ---- depth ----

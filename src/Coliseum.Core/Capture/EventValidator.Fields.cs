@@ -29,14 +29,11 @@ public sealed partial class EventValidator
                 }
                 break;
             case FieldKind.Integer:
-                if (!value.TryGetInt64(out var integer) || value.ValueKind != JsonValueKind.Number)
+                // The kind first: TryGetInt64 throws on anything that is not a number.
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var integer)
+                    || (field.Minimum is { } min && integer < min) || (field.Maximum is { } max && integer > max))
                 {
-                    error = new($"{field.Name} must be {IntegerPhrase(field)}", field.Name);
-                    return false;
-                }
-                if ((field.Minimum is { } min && integer < min) || (field.Maximum is { } max && integer > max))
-                {
-                    error = new($"{field.Name} must be {IntegerPhrase(field)}", field.Name);
+                    error = new(IntegerError(field, value), field.Name);
                     return false;
                 }
                 break;
@@ -110,6 +107,12 @@ public sealed partial class EventValidator
             return false;
         }
         text = value.GetString()!;
+        // Before the length check: "at most 3 characters" would send the client to "dol" rather than "usd".
+        if (field.IsCurrency && (text.Length != 3 || !text.All(char.IsAsciiLetter)))
+        {
+            error = new($"{field.Name} must be a three-letter ISO 4217 code such as usd", field.Name);
+            return false;
+        }
         if (text.Length < field.MinLength)
         {
             error = new(field.MinLength == 1 ? $"{field.Name} must not be empty" : $"{field.Name} must be at least {field.MinLength} characters", field.Name);
@@ -118,11 +121,6 @@ public sealed partial class EventValidator
         if (text.Length > field.MaxLength)
         {
             error = new($"{field.Name} must be at most {field.MaxLength} characters", field.Name);
-            return false;
-        }
-        if (field.IsCurrency && (text.Length != 3 || !text.All(char.IsAsciiLetter)))
-        {
-            error = new($"{field.Name} must be a three-letter ISO 4217 code such as usd", field.Name);
             return false;
         }
         return true;
@@ -176,6 +174,21 @@ public sealed partial class EventValidator
         }
         error = default;
         return true;
+    }
+
+    /// <summary>
+    /// "a positive integer" leaves out a maximum as large as 2^53 − 1 (the largest integer JavaScript
+    /// holds exactly), so a number past it is told the maximum rather than a rule it seems to meet.
+    /// </summary>
+    private static string IntegerError(FieldSpec field, JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Number && field.Maximum is { } max && max >= 9e15
+            && (value.TryGetDouble(out var number) ? number > max : JsonMarshal.GetRawUtf8Value(value)[0] != (byte)'-'))
+        {
+            // As a long: formatting the double would round 9,007,199,254,740,991 to 15 significant digits.
+            return $"{field.Name} must be at most {((long)max).ToString("#,0", CultureInfo.InvariantCulture)}";
+        }
+        return $"{field.Name} must be {IntegerPhrase(field)}";
     }
 
     private static string IntegerPhrase(FieldSpec field) => (field.Minimum, field.Maximum) switch

@@ -26,6 +26,12 @@ internal static class Iso8601
     private static bool HasOffset(JsonElement element)
     {
         var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
+        if (raw.Contains((byte)'\\'))
+        {
+            // Escaped text ("+02:00" as "\u002B02:00" is how System.Text.Json writes a DateTimeOffset by
+            // default) cannot be read byte by byte; the parser says whether an offset or Z was given.
+            return !element.TryGetDateTime(out var parsed) || parsed.Kind != DateTimeKind.Unspecified;
+        }
         // raw includes the quotes: "....Z" or "....+02:00"
         var text = raw[1..^1];
         if (text.Length > 0 && (text[^1] == (byte)'Z' || text[^1] == (byte)'z'))

@@ -106,6 +106,11 @@ internal sealed class CaptureBody : IDisposable
         {
             return Problems.Create(400, "request body is not valid UTF-8");
         }
+        // Before parsing: the parser itself throws InvalidOperationException on such a property name.
+        if (UnpairedSurrogateEscape(span) is { } escape)
+        {
+            return Problems.Create(400, $"request body is not valid Unicode: the escape {escape} is half of a UTF-16 surrogate pair");
+        }
         try
         {
             document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions
@@ -113,15 +118,95 @@ internal sealed class CaptureBody : IDisposable
                 MaxDepth = options.MaxDepth,
                 AllowDuplicateProperties = false,
             });
-            return null;
         }
         catch (JsonException ex)
         {
-            var depth = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
-            return Problems.Create(400, depth
+            return Problems.Create(400, NestsDeeperThan(span, options.MaxDepth)
                 ? $"request body nests deeper than {options.MaxDepth} levels"
                 : $"request body is not valid JSON: {ex.Message}");
         }
+        return null;
+    }
+
+    /// <summary>
+    /// Whether the JSON opens an object or array deeper than <paramref name="maxDepth"/> (the body's own
+    /// object is level 1) before any syntax error. Measured rather than read from the parser's message,
+    /// which can say "depth" for other reasons, e.g. a duplicate property named depth.
+    /// </summary>
+    private static bool NestsDeeperThan(ReadOnlySpan<byte> json, int maxDepth)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= maxDepth)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The first <c>\uD800</c>-<c>\uDFFF</c> escape that is not half of a high-low pair, or null. JSON's
+    /// grammar allows one, but it is no character: reading it as a string throws, and it cannot be
+    /// stored as UTF-8. Backslashes outside strings are left for the parser to refuse.
+    /// </summary>
+    private static string? UnpairedSurrogateEscape(ReadOnlySpan<byte> json)
+    {
+        int i;
+        while ((i = json.IndexOf((byte)'\\')) >= 0)
+        {
+            if (!TryReadEscapedUnit(json[i..], out var unit))
+            {
+                json = json[Math.Min(i + 2, json.Length)..]; // \" \\ \n ... or not an escape at all
+                continue;
+            }
+            var escape = json.Slice(i, 6);
+            json = json[(i + 6)..];
+            if (char.IsHighSurrogate(unit) && TryReadEscapedUnit(json, out var low) && char.IsLowSurrogate(low))
+            {
+                json = json[6..];
+            }
+            else if (char.IsSurrogate(unit))
+            {
+                return System.Text.Encoding.ASCII.GetString(escape);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Reads <c>\uXXXX</c> at the start of <paramref name="text"/>.</summary>
+    private static bool TryReadEscapedUnit(ReadOnlySpan<byte> text, out char unit)
+    {
+        unit = '\0';
+        if (text.Length < 6 || text[0] != (byte)'\\' || text[1] != (byte)'u')
+        {
+            return false;
+        }
+        var value = 0;
+        foreach (var digit in text.Slice(2, 4))
+        {
+            var nibble = digit switch
+            {
+                >= (byte)'0' and <= (byte)'9' => digit - '0',
+                >= (byte)'a' and <= (byte)'f' => digit - 'a' + 10,
+                >= (byte)'A' and <= (byte)'F' => digit - 'A' + 10,
+                _ => -1,
+            };
+            if (nibble < 0)
+            {
+                return false;
+            }
+            value = (value << 4) | nibble;
+        }
+        unit = (char)value;
+        return true;
     }
 
     private static bool IsJsonOrText(string? contentType)
@@ -130,7 +215,8 @@ internal sealed class CaptureBody : IDisposable
         {
             return false;
         }
-        var charset = media.Charset.Value;
+        // charset="utf-8" is the same parameter as charset=utf-8 (RFC 9110, 5.6.6).
+        var charset = HeaderUtilities.RemoveQuotes(media.Charset).Value;
         if (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
             return false;

@@ -81,13 +81,6 @@ internal sealed class CaptureService(EventValidator validator, PassportAppender 
     /// <summary>Appends durably; on overload or a storage failure returns the 503 to answer instead.</summary>
     public async Task<(AppendOutcome? Outcome, IResult? Problem)> AppendAsync(IReadOnlyList<PassportRecord> records, HttpContext http)
     {
-        foreach (var record in records)
-        {
-            if (record.Warnings is { } w && w.Contains("unknown_type", StringComparison.Ordinal))
-            {
-                ColiseumMetrics.TrackingPlanViolation();
-            }
-        }
         Task<AppendOutcome>? task;
         try
         {
@@ -101,14 +94,24 @@ internal sealed class CaptureService(EventValidator validator, PassportAppender 
         {
             return (null, Unavailable(http, $"the append queue is full ({Options.MaxPendingEvents} events waiting); retry shortly", 1));
         }
+        AppendOutcome outcome;
         try
         {
-            return (await task.ConfigureAwait(false), null);
+            outcome = await task.ConfigureAwait(false);
         }
         catch (StorageUnavailableException ex)
         {
             return (null, Unavailable(http, ex.Message, 5));
         }
+        // Counted once stored, like events_accepted: a retried or refused event is not a second violation.
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (outcome.Inserted[i] && records[i].Warnings is { } w && w.Contains("unknown_type", StringComparison.Ordinal))
+            {
+                ColiseumMetrics.TrackingPlanViolation();
+            }
+        }
+        return (outcome, null);
     }
 
     private static ProblemHttpResult Unavailable(HttpContext http, string message, int retryAfterSeconds)

@@ -147,9 +147,13 @@ internal static class SegmentMapper
         {
             foreach (var p in props.EnumerateObject())
             {
-                // A property that would shadow the envelope is kept under a prefixed name instead.
-                var isEnvelope = EventCatalogue.EnvelopeNames.Contains(p.Name) || p.Name == "integrations";
-                var pageField = type == "passport.page_viewed" && p.Name is "path" or "title" or "referrer";
+                // A property that would shadow the envelope, or a page's or screen's own name, category
+                // and screen mark, is kept under a prefixed name instead of writing the key twice.
+                var isEnvelope = EventCatalogue.EnvelopeNames.Contains(p.Name) || p.Name == "integrations"
+                    || (kind is "page" or "screen" && p.Name is "name" or "category" or "screen");
+                // Only a page or screen call has written these already (WritePage); a track of
+                // passport.page_viewed carries them in its properties.
+                var pageField = kind is "page" or "screen" && p.Name is "path" or "title" or "referrer";
                 if (pageField)
                 {
                     continue;

@@ -4,6 +4,7 @@ using Coliseum.Security;
 using Coliseum.Storage;
 using Coliseum.Storage.Sqlite;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace Coliseum.Hosting;
 
@@ -35,6 +36,10 @@ public static class ColiseumApp
         builder.Services.AddProblemDetails();
         builder.Services.AddRequestDecompression();
         builder.Services.AddOpenApi();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(Coliseum.Diagnostics.ColiseumMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
+            // No response cache: a scrape shows what has happened up to that moment.
+            .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, CaptureJsonContext.Default);
@@ -52,9 +57,6 @@ public static class ColiseumApp
         var store = await OpenStoreAsync(options, dataDirectory, cancellationToken);
         builder.Services.AddSingleton<IPassportStore>(store);
         builder.Services.AddSingleton(KeyBootstrap.Load(keyOptions, dataDirectory, Console.Out.WriteLine));
-
-        // Start the Prometheus exporter's listener now, so it sees measurements from the first request on.
-        _ = Prometheus.Metrics.DefaultRegistry;
 
         var app = builder.Build();
         app.UseExceptionHandler();

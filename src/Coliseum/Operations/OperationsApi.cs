@@ -3,7 +3,6 @@ using Coliseum.Hosting;
 using Coliseum.Security;
 using Coliseum.Storage;
 using Microsoft.Extensions.Options;
-using Prometheus;
 
 namespace Coliseum.Operations;
 
@@ -13,7 +12,7 @@ internal static class OperationsApi
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", HealthAsync).WithTags("Operations").WithSummary("Is the store reachable?");
-        app.MapGet("/metrics", MetricsAsync).WithTags("Operations").WithSummary("Prometheus text format (read key unless Coliseum:MetricsAllowAnonymous)");
+        app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: branch => branch.Use(RequireReadKey), optionsName: null);
         return app;
     }
 
@@ -30,21 +29,19 @@ internal static class OperationsApi
         }
     }
 
-    private static async Task MetricsAsync(HttpContext http, KeyRing keys, IOptions<ColiseumOptions> options)
+    /// <summary>Lets a scrape through with a read or admin key, unless metrics are configured open.</summary>
+    private static async Task RequireReadKey(HttpContext http, Func<Task> next)
     {
-        if (!options.Value.MetricsAllowAnonymous)
+        var open = http.RequestServices.GetRequiredService<IOptions<ColiseumOptions>>().Value.MetricsAllowAnonymous;
+        var role = http.RequestServices.GetRequiredService<KeyRing>().RoleOf(CaptureService.HeaderKey(http.Request));
+        if (open || role is KeyRole.Read or KeyRole.Admin)
         {
-            var role = keys.RoleOf(CaptureService.HeaderKey(http.Request));
-            if (role is not (KeyRole.Read or KeyRole.Admin))
-            {
-                await (role is null
-                    ? Problems.Create(401, "a read key is required: Authorization: Bearer <read key>")
-                    : Problems.Create(403, "a write key cannot read metrics; use a read key")).ExecuteAsync(http);
-                return;
-            }
+            await next();
+            return;
         }
-        http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(http.Response.Body, http.RequestAborted);
+        await (role is null
+            ? Problems.Create(401, "a read key is required: Authorization: Bearer <read key>")
+            : Problems.Create(403, "a write key cannot read metrics; use a read key")).ExecuteAsync(http);
     }
 
     internal sealed record Health(string Status, string Storage, long QueuedEvents, string? Error = null);

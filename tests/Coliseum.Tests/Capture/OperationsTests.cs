@@ -58,7 +58,9 @@ public sealed class OperationsTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("# TYPE coliseum_append_queue_depth gauge\ncoliseum_append_queue_depth 0\n", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal("gauge", Prometheus.TypeOf(text, "coliseum_append_queue_depth"));
+        Assert.True(Prometheus.Has(text, "coliseum_append_queue_depth"), text);
     }
 
     [Fact]
@@ -71,9 +73,9 @@ public sealed class OperationsTests : IAsyncLifetime
         var after = await Prometheus.ScrapeAsync(_server);
 
         double Moved(string name, string labels = "") => Prometheus.Sample(after, name, labels) - Prometheus.Sample(before, name, labels);
-        Assert.Equal(2, Moved("coliseum_events_accepted", "type=\"player.track_played\""));
-        Assert.Equal(1, Moved("coliseum_events_accepted", "type=\"concierto.ticket_purchased\""));
-        Assert.Equal(1, Moved("coliseum_events_accepted", "type=\"coliseum.vote_cast\""));
+        Assert.Equal(2, Moved("coliseum_events_accepted_total", "type=\"player.track_played\""));
+        Assert.Equal(1, Moved("coliseum_events_accepted_total", "type=\"concierto.ticket_purchased\""));
+        Assert.Equal(1, Moved("coliseum_events_accepted_total", "type=\"coliseum.vote_cast\""));
         // Two requests one after the other: two commits, of one and three events.
         Assert.Equal("histogram", Prometheus.TypeOf(after, "coliseum_append_batch_size"));
         Assert.Equal(2, Moved("coliseum_append_batch_size_count"));
@@ -96,7 +98,7 @@ public sealed class OperationsTests : IAsyncLifetime
             new System.Text.Json.Nodes.JsonObject { ["type"] = "shop.b_2", ["userId"] = "u", ["at"] = Events.Now }));
         var after = await Prometheus.ScrapeAsync(_server);
 
-        Assert.Equal(2, Prometheus.Sample(after, "coliseum_events_accepted", "type=\"custom\"") - Prometheus.Sample(before, "coliseum_events_accepted", "type=\"custom\""));
+        Assert.Equal(2, Prometheus.Sample(after, "coliseum_events_accepted_total", "type=\"custom\"") - Prometheus.Sample(before, "coliseum_events_accepted_total", "type=\"custom\""));
         Assert.DoesNotContain("shop.a_1", after, StringComparison.Ordinal);
     }
 
@@ -111,24 +113,24 @@ public sealed class OperationsTests : IAsyncLifetime
         var after = await Prometheus.ScrapeAsync(_server);
 
         double Moved(string name, string labels) => Prometheus.Sample(after, name, labels) - Prometheus.Sample(before, name, labels);
-        Assert.Equal(1, Moved("coliseum_events_accepted", "type=\"player.track_played\""));
-        Assert.Equal(1, Moved("coliseum_events_duplicate", "type=\"player.track_played\""));
-        Assert.Equal(1, Moved("coliseum_events_rejected", "endpoint=\"log\",type=\"concierto.ticket_purchased\""));
+        Assert.Equal(1, Moved("coliseum_events_accepted_total", "type=\"player.track_played\""));
+        Assert.Equal(1, Moved("coliseum_events_duplicate_total", "type=\"player.track_played\""));
+        Assert.Equal(1, Moved("coliseum_events_rejected_total", "endpoint=\"log\",type=\"concierto.ticket_purchased\""));
     }
 
-    [Fact(Skip = "Bug outside src/*/Capture: prometheus-net's MeterAdapter ignores InstrumentAdvice and exports every histogram with its default buckets (0.01 doubling to 167772.16): commit latencies of a few milliseconds all land in the first bucket. MeterAdapterOptions.ResolveHistogramBuckets can return instrument.Advice's boundaries; that is configured in ColiseumApp.")]
+    [Fact]
     public async Task Histograms_are_exported_with_the_bucket_boundaries_their_instruments_advise()
     {
         await _server.PostAsync("/api/passport/log", Events.TrackPlayed("m-1").ToJsonString());
 
         var metrics = await Prometheus.ScrapeAsync(_server);
 
-        Assert.Contains("coliseum_append_batch_size_bucket{le=\"2500\"}", metrics, StringComparison.Ordinal);
-        Assert.Contains("coliseum_append_commit_seconds_bucket{le=\"0.0005\"}", metrics, StringComparison.Ordinal);
-        Assert.DoesNotContain("coliseum_append_batch_size_bucket{le=\"0.01\"}", metrics, StringComparison.Ordinal);
+        Assert.True(Prometheus.Has(metrics, "coliseum_append_batch_size_bucket", "le=\"2500\""), metrics);
+        Assert.True(Prometheus.Has(metrics, "coliseum_append_commit_seconds_bucket", "le=\"0.0005\""), metrics);
+        Assert.False(Prometheus.Has(metrics, "coliseum_append_batch_size_bucket", "le=\"0.01\""));
     }
 
-    [Fact(Skip = "Bug outside src/*/Capture: ColiseumApp touches Metrics.DefaultRegistry, but prometheus-net starts its MeterAdapter only at the first scrape, so everything measured before it is lost. Starting it explicitly (Prometheus.MeterAdapter.StartListening()) at build time fixes it.")]
+    [Fact]
     public async Task Events_accepted_before_the_first_scrape_are_counted()
     {
         // A process of its own: in this one, an earlier test has already scraped and so started the exporter.
@@ -143,7 +145,7 @@ public sealed class OperationsTests : IAsyncLifetime
         var metrics = await server.ScrapeMetricsAsync(readKey);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal(1, Prometheus.Sample(metrics, "coliseum_events_accepted", "type=\"player.track_played\""));
+        Assert.Equal(1, Prometheus.Sample(metrics, "coliseum_events_accepted_total", "type=\"player.track_played\""));
         Assert.Equal(1, Prometheus.Sample(metrics, "coliseum_append_batch_size_count"));
     }
 }

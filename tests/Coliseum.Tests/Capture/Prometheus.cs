@@ -18,21 +18,38 @@ internal static class Prometheus
     }
 
     /// <summary>
-    /// The value of the sample <paramref name="name"/> with exactly these labels (<c>type="x"</c>, or
-    /// empty for none); 0 when the series does not exist yet.
+    /// The value of the sample <paramref name="name"/> with exactly these labels (<c>type="x"</c>, in any
+    /// order, or empty for none); 0 when the series does not exist yet. The exporter's own
+    /// <c>otel_scope_*</c> labels are ignored.
     /// </summary>
-    public static double Sample(string text, string name, string labels = "")
+    public static double Sample(string text, string name, string labels = "") =>
+        Find(text, name, labels) ?? 0;
+
+    /// <summary>Whether the series exists at all.</summary>
+    public static bool Has(string text, string name, string labels = "") => Find(text, name, labels) is not null;
+
+    private static double? Find(string text, string name, string labels)
     {
-        var series = labels.Length == 0 ? name : $"{name}{{{labels}}}";
+        var wanted = Labels(labels);
         foreach (var line in text.Split('\n'))
         {
-            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+            if (!line.StartsWith(name, StringComparison.Ordinal) || line.Length == name.Length || line[name.Length] is not ('{' or ' '))
             {
-                return double.Parse(line[(series.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
+                continue;
+            }
+            var space = line.LastIndexOf(' ');
+            var labelText = line[name.Length] == '{' ? line[(name.Length + 1)..line.LastIndexOf('}')] : "";
+            var actual = Labels(labelText).Where(l => !l.StartsWith("otel_scope_", StringComparison.Ordinal)).ToHashSet();
+            if (actual.SetEquals(wanted))
+            {
+                return double.Parse(line[(space + 1)..].Trim(), CultureInfo.InvariantCulture);
             }
         }
-        return 0;
+        return null;
     }
+
+    private static HashSet<string> Labels(string labels) =>
+        labels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
 
     /// <summary>The <c># TYPE</c> line of a metric family, e.g. <c>gauge</c>; null when absent.</summary>
     public static string? TypeOf(string text, string name)

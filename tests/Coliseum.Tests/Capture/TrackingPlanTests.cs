@@ -11,7 +11,7 @@ namespace Coliseum.Tests.Capture;
 [Collection(MetricsCollection.Name)]
 public sealed class TrackingPlanTests : IAsyncLifetime
 {
-    private const string Violations = "coliseum_tracking_plan_violations";
+    private const string Violations = "coliseum_tracking_plan_violations_total";
 
     private TestServer _server = null!;
 

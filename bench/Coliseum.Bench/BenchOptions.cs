@@ -2,9 +2,11 @@ namespace Coliseum.Bench;
 
 internal sealed record BenchOptions
 {
-    public int BatchEvents { get; init; } = 300_000;
+    public int BatchEvents { get; init; } = 500_000;
     public int PerBatch { get; init; } = 500;
-    public int Connections { get; init; } = 4;
+    public int Connections { get; init; } = 8;
+    public int WarmupEvents { get; init; } = 200_000;
+    public int WarmupSeconds { get; init; } = 15;
     public int SingleConnections { get; init; } = 64;
     public int Seconds { get; init; } = 10;
 
@@ -21,6 +23,8 @@ internal sealed record BenchOptions
                 "--connections" => options with { Connections = value },
                 "--single-connections" => options with { SingleConnections = value },
                 "--seconds" => options with { Seconds = value },
+                "--warmup-events" => options with { WarmupEvents = value },
+                "--warmup-seconds" => options with { WarmupSeconds = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

@@ -96,9 +96,21 @@ internal static class CaptureBenchmark
         using var client = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Add("X-Coliseum-Key", ServerProcess.WriteKey);
 
-        // Warm up the server's JIT and the connection pool on bodies that are not counted.
-        var warm = Workload.Batches(20, options.PerBatch, seed: 7);
-        await Task.WhenAll(warm.Select(b => PostAsync(client, b)));
+        // Warm up on bodies that are not counted: .NET's tiered JIT needs several seconds of traffic
+        // before the hot paths run as optimised, PGO-guided code (a long-running server's steady state).
+        var warm = Workload.Batches(options.WarmupEvents / options.PerBatch, options.PerBatch, seed: 7);
+        var warmNext = -1;
+        var warmStarted = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, options.Connections).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref warmNext)) < warm.Count)
+            {
+                await PostAsync(client, warm[i]);
+            }
+        }));
+        Progress($"http batch warm-up: {options.WarmupEvents:N0} events in {Stopwatch.GetElapsedTime(warmStarted).TotalSeconds:N1} s");
+        var statsBefore = await server.CommitStatsAsync();
 
         var next = -1;
         var accepted = 0L;
@@ -138,6 +150,19 @@ internal static class CaptureBenchmark
             ["eventsPerSecond"] = Math.Round(rate),
             ["retriedAfter503"] = retries,
             ["serverPeakRssMB"] = server.PeakRssBytes / 1048576,
+            ["server"] = Delta(await server.CommitStatsAsync(), statsBefore),
+        };
+    }
+
+    private static JsonObject Delta(JsonObject after, JsonObject before)
+    {
+        var commits = after["commits"]!.GetValue<double>() - before["commits"]!.GetValue<double>();
+        var events = after["events"]!.GetValue<double>() - before["events"]!.GetValue<double>();
+        return new JsonObject
+        {
+            ["commits"] = commits,
+            ["averageEventsPerCommit"] = commits == 0 ? 0 : Math.Round(events / commits, 1),
+            ["writerBusySeconds"] = Math.Round(after["writerBusySeconds"]!.GetValue<double>() - before["writerBusySeconds"]!.GetValue<double>(), 2),
         };
     }
 
@@ -163,7 +188,7 @@ internal static class CaptureBenchmark
         await using (var noop = await NoopServerAsync())
         {
             var url = new Uri(noop.Urls.First() + "/api/passport/log");
-            await Wrk.RunAsync(url, body, new Dictionary<string, string>(), options.SingleConnections, 2, 2);
+            await Wrk.RunAsync(url, body, new Dictionary<string, string>(), options.SingleConnections, 2, options.WarmupSeconds);
             var baseline = await Wrk.RunAsync(url, body, new Dictionary<string, string>(), options.SingleConnections, 2, options.Seconds);
             Progress($"kestrel no-op: {baseline.RequestsPerSecond:N0} req/s, p99 {baseline.P99Ms} ms");
             result["kestrelNoop"] = Describe(baseline);
@@ -172,11 +197,13 @@ internal static class CaptureBenchmark
         await using var server = await ServerProcess.StartAsync(Scratch("http-single"));
         var headers = new Dictionary<string, string> { ["X-Coliseum-Key"] = ServerProcess.WriteKey };
         var target = new Uri(server.Address, "/api/passport/log");
-        await Wrk.RunAsync(target, body, headers, options.SingleConnections, 2, 2);
+        await Wrk.RunAsync(target, body, headers, options.SingleConnections, 2, options.WarmupSeconds);
+        var statsBefore = await server.CommitStatsAsync();
         var coliseum = await Wrk.RunAsync(target, body, headers, options.SingleConnections, 2, options.Seconds);
         Progress($"coliseum single: {coliseum.RequestsPerSecond:N0} req/s, p99 {coliseum.P99Ms} ms, peak RSS {server.PeakRssBytes / 1048576} MB");
         var described = Describe(coliseum);
         described["serverPeakRssMB"] = server.PeakRssBytes / 1048576;
+        described["server"] = Delta(await server.CommitStatsAsync(), statsBefore);
         described["ratioToKestrelNoop"] = Math.Round(coliseum.RequestsPerSecond / result["kestrelNoop"]!["requestsPerSecond"]!.GetValue<double>(), 3);
         result["coliseum"] = described;
         return result;

@@ -96,6 +96,25 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The server's own account of its group commits, from /metrics.</summary>
+    public async Task<System.Text.Json.Nodes.JsonObject> CommitStatsAsync()
+    {
+        using var client = new HttpClient { BaseAddress = Address };
+        client.DefaultRequestHeaders.Add("Authorization", "Bearer bench-read-key");
+        var text = await client.GetStringAsync("/metrics");
+        double Sum(string name) => text.Split('\n')
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        var commits = Sum("coliseum_append_batch_size_count");
+        return new System.Text.Json.Nodes.JsonObject
+        {
+            ["commits"] = commits,
+            ["events"] = Sum("coliseum_append_batch_size_sum"),
+            ["averageEventsPerCommit"] = commits == 0 ? 0 : Math.Round(Sum("coliseum_append_batch_size_sum") / commits, 1),
+            ["writerBusySeconds"] = Math.Round(Sum("coliseum_append_commit_seconds_sum"), 2),
+        };
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _sampling.CancelAsync();

@@ -18,6 +18,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     private readonly string _path;
     private readonly string _walPath;
     private readonly SemaphoreSlim _signal = new(0, 1);
+    private long _bytesSinceSignal;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -43,10 +44,19 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         }
     }
 
-    /// <summary>Called by the writer after each commit: wakes the checkpointer when the WAL has grown.</summary>
-    public void AfterCommit(long walBytes)
+    /// <summary>
+    /// Called by the writer after each commit with roughly how many bytes it added: every
+    /// <see cref="SoftLimitBytes"/> of new data wakes the checkpointer for one pass.
+    /// </summary>
+    public void AfterCommit(long bytesWritten)
     {
-        if (walBytes > SoftLimitBytes && _signal.CurrentCount == 0)
+        _bytesSinceSignal += bytesWritten;
+        if (_bytesSinceSignal < SoftLimitBytes)
+        {
+            return;
+        }
+        _bytesSinceSignal = 0;
+        if (_signal.CurrentCount == 0)
         {
             try
             {
@@ -74,15 +84,9 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
             {
                 return;
             }
-            // Keep going while the writer is adding faster than one pass copies.
-            for (var pass = 0; pass < 64 && !_stop.IsCancellationRequested; pass++)
-            {
-                var rc = raw.sqlite3_wal_checkpoint_v2(connection.Handle, null, raw.SQLITE_CHECKPOINT_PASSIVE, out var logFrames, out var copiedFrames);
-                if (rc != raw.SQLITE_OK || logFrames - copiedFrames < 1024)
-                {
-                    break;
-                }
-            }
+            // One pass copies what is committed so far; the writer restarts the WAL from its beginning
+            // at its next commit once everything has been copied and no reader still needs old frames.
+            raw.sqlite3_wal_checkpoint_v2(connection.Handle, null, raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
         }
     }
 

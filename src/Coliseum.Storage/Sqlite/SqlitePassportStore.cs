@@ -53,13 +53,16 @@ public sealed partial class SqlitePassportStore : IPassportStore
         await writer.OpenAsync(cancellationToken).ConfigureAwait(false);
         // synchronous=FULL: a commit is fsynced before it returns, so a 2xx survives a power cut too.
         // wal_autocheckpoint=0: checkpoints run on the checkpointer's thread, never inside a commit.
-        // journal_size_limit: after a checkpoint resets the WAL, the file is trimmed back.
+        // journal_size_limit: after a checkpoint resets the WAL, a file past 128 MB is trimmed back (not
+        // lower: truncating and regrowing the file on every reset costs more than the disk it saves).
+        // page_size (new databases only): 16 KB pages mean a quarter of the write calls for the same rows.
         Execute(writer, """
+            PRAGMA page_size = 16384;
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
             PRAGMA busy_timeout = 30000;
             PRAGMA wal_autocheckpoint = 0;
-            PRAGMA journal_size_limit = 16777216;
+            PRAGMA journal_size_limit = 134217728;
             PRAGMA cache_size = -32768;
             """);
         SqliteMigrations.Apply(writer);
@@ -80,8 +83,8 @@ public sealed partial class SqlitePassportStore : IPassportStore
                 // The background checkpointer has fallen behind: catch up before taking more.
                 Check(writer.Handle!, raw.sqlite3_wal_checkpoint_v2(writer.Handle, null, raw.SQLITE_CHECKPOINT_TRUNCATE, out _, out _));
             }
-            AppendLocked(writer.Handle!, records, inserted);
-            _checkpointer.AfterCommit(_checkpointer.WalBytes);
+            var bytes = AppendLocked(writer.Handle!, records, inserted);
+            _checkpointer.AfterCommit(bytes);
         }
         finally
         {
@@ -89,8 +92,10 @@ public sealed partial class SqlitePassportStore : IPassportStore
         }
     }
 
-    private void AppendLocked(sqlite3 db, IReadOnlyList<PassportRecord> records, bool[] inserted)
+    /// <returns>Roughly how many bytes the new rows take (for the checkpointer's pacing).</returns>
+    private long AppendLocked(sqlite3 db, IReadOnlyList<PassportRecord> records, bool[] inserted)
     {
+        long bytes = 0;
         var stmt = _insert!;
         Check(db, raw.sqlite3_exec(db, "BEGIN IMMEDIATE"));
         try
@@ -105,8 +110,10 @@ public sealed partial class SqlitePassportStore : IPassportStore
                     Check(db, rc);
                 }
                 inserted[i] = raw.sqlite3_changes(db) == 1;
+                bytes += records[i].Metadata.Length + (records[i].Context?.Length ?? 0) + 200;
             }
             Check(db, raw.sqlite3_exec(db, "COMMIT"));
+            return bytes;
         }
         catch
         {
@@ -155,16 +162,23 @@ public sealed partial class SqlitePassportStore : IPassportStore
         BindText(stmt, 17, r.Warnings);
     }
 
+    /// <summary>Binds a string as UTF-8 encoded on the stack (SQLite copies it), with no allocation per call.</summary>
     private static void BindText(sqlite3_stmt stmt, int index, string? value)
     {
         if (value is null)
         {
             raw.sqlite3_bind_null(stmt, index);
+            return;
         }
-        else
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (max > 1024)
         {
-            raw.sqlite3_bind_text(stmt, index, value);
+            raw.sqlite3_bind_text(stmt, index, System.Text.Encoding.UTF8.GetBytes(value));
+            return;
         }
+        Span<byte> utf8 = stackalloc byte[max];
+        var length = System.Text.Encoding.UTF8.GetBytes(value, utf8);
+        raw.sqlite3_bind_text(stmt, index, utf8[..length]);
     }
 
     private static void Check(sqlite3 db, int rc)

@@ -19,6 +19,18 @@ internal static class CaptureBenchmark
 {
     public static async Task<JsonObject> RunAsync(BenchOptions options)
     {
+        try
+        {
+            return await RunScenariosAsync(options);
+        }
+        finally
+        {
+            CleanUp();
+        }
+    }
+
+    private static async Task<JsonObject> RunScenariosAsync(BenchOptions options)
+    {
         var result = new JsonObject();
         Progress($"generating {options.BatchEvents:N0} events in bodies of {options.PerBatch}");
         var bodies = Workload.Batches(options.BatchEvents / options.PerBatch, options.PerBatch, seed: 42);
@@ -237,6 +249,16 @@ internal static class CaptureBenchmark
         });
         await app.StartAsync();
         return app;
+    }
+
+    /// <summary>Deletes the databases this run made (hundreds of MB each).</summary>
+    public static void CleanUp()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "coliseum-bench");
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     private static string Scratch(string name)

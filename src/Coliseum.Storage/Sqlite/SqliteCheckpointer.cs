@@ -9,16 +9,23 @@ namespace Coliseum.Storage.Sqlite;
 /// connection and would stall every request in that group). The WAL is still bounded: past
 /// <see cref="HardLimitBytes"/> the writer itself runs a blocking TRUNCATE checkpoint before its next
 /// commit, which is back-pressure, not growth.
+/// <para>
+/// SQLite can only start the WAL over from its beginning once every frame has been copied, and a
+/// background pass never catches a writer that keeps appending. So after each pass the writer, between
+/// two of its transactions, copies the few frames that arrived meanwhile (<see cref="TakeCatchUp"/>);
+/// its next transaction then restarts the WAL and the file stays small.
+/// </para>
 /// </summary>
 internal sealed class SqliteCheckpointer : IAsyncDisposable
 {
-    public const long SoftLimitBytes = 32L << 20;
+    public const long SoftLimitBytes = 4L << 20;
     public const long HardLimitBytes = 512L << 20;
 
     private readonly string _path;
     private readonly string _walPath;
     private readonly SemaphoreSlim _signal = new(0, 1);
     private long _bytesSinceSignal;
+    private int _catchUp;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -69,6 +76,9 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         }
     }
 
+    /// <summary>True once after each background pass: the writer should copy the remainder itself now.</summary>
+    public bool TakeCatchUp() => Interlocked.Exchange(ref _catchUp, 0) == 1;
+
     private void Loop()
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
@@ -87,6 +97,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
             // One pass copies what is committed so far; the writer restarts the WAL from its beginning
             // at its next commit once everything has been copied and no reader still needs old frames.
             raw.sqlite3_wal_checkpoint_v2(connection.Handle, null, raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
+            Volatile.Write(ref _catchUp, 1);
         }
     }
 

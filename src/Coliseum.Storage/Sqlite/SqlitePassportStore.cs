@@ -55,9 +55,9 @@ public sealed partial class SqlitePassportStore : IPassportStore
         // wal_autocheckpoint=0: checkpoints run on the checkpointer's thread, never inside a commit.
         // journal_size_limit: after a checkpoint resets the WAL, a file past 128 MB is trimmed back (not
         // lower: truncating and regrowing the file on every reset costs more than the disk it saves).
-        // page_size (new databases only): 16 KB pages mean a quarter of the write calls for the same rows.
+        // page_size stays SQLite's 4 KB: 8 and 16 KB pages sped batches up by under 10% but made each small
+        // commit (the single-event path) write more, and single-event capture slower (docs/performance.md).
         Execute(writer, """
-            PRAGMA page_size = 16384;
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
             PRAGMA busy_timeout = 30000;
@@ -77,10 +77,14 @@ public sealed partial class SqlitePassportStore : IPassportStore
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var walBytes = _checkpointer!.WalBytes;
-            if (walBytes > SqliteCheckpointer.HardLimitBytes)
+            if (_checkpointer!.TakeCatchUp())
             {
-                // The background checkpointer has fallen behind: catch up before taking more.
+                // Between transactions: copy what arrived during the background pass, so this commit restarts the WAL.
+                raw.sqlite3_wal_checkpoint_v2(writer.Handle, null, raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
+            }
+            else if (_checkpointer.WalBytes > SqliteCheckpointer.HardLimitBytes)
+            {
+                // The checkpoints cannot keep up (or a reader pins old frames): catch up before taking more.
                 Check(writer.Handle!, raw.sqlite3_wal_checkpoint_v2(writer.Handle, null, raw.SQLITE_CHECKPOINT_TRUNCATE, out _, out _));
             }
             var bytes = AppendLocked(writer.Handle!, records, inserted);

@@ -22,6 +22,7 @@ public sealed class TestServer : IAsyncDisposable
     public const string AdminKey = "test-admin-key";
 
     private readonly WebApplication _app;
+    private bool _ownsDirectory;
 
     private TestServer(WebApplication app, string dataDirectory, Uri address)
     {
@@ -41,6 +42,7 @@ public sealed class TestServer : IAsyncDisposable
     /// <param name="dataDirectory">Reuse a directory (a restart); a new temporary one by default.</param>
     public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, bool configureKeys = true)
     {
+        var owns = dataDirectory is null;
         dataDirectory ??= TempDirectory.Create("server");
         var config = new Dictionary<string, string?>
         {
@@ -61,7 +63,7 @@ public sealed class TestServer : IAsyncDisposable
         var app = await ColiseumApp.BuildAsync([], builder => builder.Configuration.AddInMemoryCollection(config));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new TestServer(app, dataDirectory, new Uri(address));
+        return new TestServer(app, dataDirectory, new Uri(address)) { _ownsDirectory = owns };
     }
 
     /// <summary>POSTs a body as-is with the write key in X-Coliseum-Key (unless <paramref name="key"/> says otherwise).</summary>
@@ -93,5 +95,10 @@ public sealed class TestServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         SqliteConnection.ClearAllPools();
+        if (_ownsDirectory)
+        {
+            // A directory the test handed in is the test's to keep (restarts); one made here is not.
+            Directory.Delete(DataDirectory, recursive: true);
+        }
     }
 }

@@ -25,4 +25,23 @@ public sealed class SqlitePassportStoreTests : PassportStoreConformance
         Assert.Equal(0, Sql.Scalar<long>(_path, "SELECT COUNT(*) FROM passport_entries"));
         Assert.Equal(1, Sql.Scalar<long>(_path, "SELECT COUNT(*) FROM schema_migrations"));
     }
+
+    [Fact]
+    public async Task WAL_is_checkpointed_and_started_over_so_it_stays_bounded_under_steady_appends()
+    {
+        await using var store = await CreateStoreAsync(reopen: true);
+        var metadata = "{\"pad\":\"" + new string('x', 2_000) + "\"}";
+        var inserted = new bool[500];
+
+        // 60 MB of rows in commits of 500, fifteen times the checkpoint pacing.
+        for (var batch = 0; batch < 60; batch++)
+        {
+            var records = Enumerable.Range(0, 500).Select(i => Record($"w-{batch}-{i}", metadata: metadata)).ToArray();
+            await store.AppendAsync(records, inserted, CancellationToken.None);
+        }
+
+        var wal = new FileInfo(_path + "-wal").Length;
+        Assert.True(wal < 24L << 20, $"WAL is {wal >> 20} MB after 60 MB of appends: it is not being started over");
+        Assert.Equal(30_000, Sql.Scalar<long>(_path, "SELECT COUNT(*) FROM passport_log"));
+    }
 }

@@ -287,7 +287,7 @@ public sealed class KeyTests : IAsyncLifetime
         var directory = TempDirectory.Create("keys-process");
 
         string writeKey, readKey;
-        await using (var first = await ServerProcess.StartAsync(directory))
+        await using (var first = await ChildServer.StartAsync(directory, configureKeys: false))
         {
             writeKey = first.AnnouncedKey("write key");
             readKey = first.AnnouncedKey("read key");
@@ -299,7 +299,7 @@ public sealed class KeyTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Forbidden, (await first.PostAsync("/api/passport/log", Events.TrackPlayed("p-2").ToJsonString(), readKey)).StatusCode);
         }
 
-        await using var second = await ServerProcess.StartAsync(directory);
+        await using var second = await ChildServer.StartAsync(directory, configureKeys: false);
         Assert.DoesNotContain("write key", second.Output, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Created, (await second.PostAsync("/api/passport/log", Events.TrackPlayed("p-3").ToJsonString(), writeKey)).StatusCode);
         Assert.Equal(["p-1", "p-3"], Sql.Column(Path.Combine(directory, "coliseum.db"), "SELECT message_id FROM passport_entries ORDER BY position"));

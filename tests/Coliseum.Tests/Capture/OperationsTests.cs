@@ -135,7 +135,7 @@ public sealed class OperationsTests : IAsyncLifetime
     {
         // A process of its own: in this one, an earlier test has already scraped and so started the exporter.
         const string readKey = "process-read-key";
-        await using var server = await ServerProcess.StartAsync(TempDirectory.Create("metrics-process"), new Dictionary<string, string>
+        await using var server = await ChildServer.StartAsync(TempDirectory.Create("metrics-process"), new Dictionary<string, string>
         {
             ["Coliseum__Keys__Write__0"] = TestServer.WriteKey,
             ["Coliseum__Keys__Read__0"] = readKey,

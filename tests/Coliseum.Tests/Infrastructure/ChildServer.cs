@@ -31,7 +31,9 @@ public sealed class ChildServer : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    public static async Task<ChildServer> StartAsync(string dataDirectory, IDictionary<string, string>? environment = null)
+    /// <param name="environment">Settings as environment variables, e.g. <c>Coliseum__Keys__Read__0</c>.</param>
+    /// <param name="configureKeys">False to start with no keys configured, so the server generates its own.</param>
+    public static async Task<ChildServer> StartAsync(string dataDirectory, IDictionary<string, string>? environment = null, bool configureKeys = true)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet")
@@ -45,9 +47,12 @@ public sealed class ChildServer : IAsyncDisposable
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://127.0.0.1:{port}");
         info.Environment["Coliseum__DataDirectory"] = dataDirectory;
-        info.Environment["Coliseum__Keys__Write__0"] = TestServer.WriteKey;
-        info.Environment["Coliseum__Keys__Read__0"] = TestServer.ReadKey;
-        info.Environment["Coliseum__Keys__Admin__0"] = TestServer.AdminKey;
+        if (configureKeys)
+        {
+            info.Environment["Coliseum__Keys__Write__0"] = TestServer.WriteKey;
+            info.Environment["Coliseum__Keys__Read__0"] = TestServer.ReadKey;
+            info.Environment["Coliseum__Keys__Admin__0"] = TestServer.AdminKey;
+        }
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         info.Environment["DOTNET_gcServer"] = "0";
@@ -97,6 +102,30 @@ public sealed class ChildServer : IAsyncDisposable
             await Task.Delay(100);
         }
         throw new TimeoutException($"coliseum did not become healthy within {timeout}:\n{Output}");
+    }
+
+    /// <summary>A key from the "No keys were configured" announcement, by its label ("write key", "read key", "admin key").</summary>
+    public string AnnouncedKey(string label)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(Output, System.Text.RegularExpressions.Regex.Escape(label) + @"\s+(c[wra]_[0-9a-f]{40})\b");
+        Assert.True(match.Success, $"no '{label}' in the output:\n{Output}");
+        return match.Groups[1].Value;
+    }
+
+    public async Task<HttpResponseMessage> PostAsync(string path, string body, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Coliseum-Key", key);
+        return await Client.SendAsync(request);
+    }
+
+    public async Task<string> ScrapeMetricsAsync(string readKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Add("Authorization", "Bearer " + readKey);
+        using var response = await Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
     }
 
     /// <summary>SIGKILL, now: the process gets no chance to flush or clean up.</summary>

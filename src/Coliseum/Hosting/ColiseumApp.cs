@@ -55,7 +55,8 @@ public static class ColiseumApp
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         var store = await OpenStoreAsync(options, dataDirectory, cancellationToken);
-        builder.Services.AddSingleton<IPassportStore>(store);
+        // A factory registration, so the container disposes the store at shutdown (after the appender has drained).
+        builder.Services.AddSingleton<IPassportStore>(_ => store);
         builder.Services.AddSingleton(KeyBootstrap.Load(keyOptions, dataDirectory, Console.Out.WriteLine));
 
         var app = builder.Build();

@@ -7,6 +7,8 @@ internal sealed record BenchOptions
     public int Connections { get; init; } = 8;
     public int WarmupEvents { get; init; } = 200_000;
     public int WarmupSeconds { get; init; } = 15;
+    /// <summary>Random UUIDv4 messageIds (as some Segment libraries send) instead of UUIDv7.</summary>
+    public bool RandomIds { get; init; }
     public int SingleConnections { get; init; } = 64;
     public int Seconds { get; init; } = 10;
 
@@ -25,6 +27,7 @@ internal sealed record BenchOptions
                 "--seconds" => options with { Seconds = value },
                 "--warmup-events" => options with { WarmupEvents = value },
                 "--warmup-seconds" => options with { WarmupSeconds = value },
+                "--random-ids" => options with { RandomIds = value != 0 },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

@@ -33,13 +33,14 @@ internal static class CaptureBenchmark
     {
         var result = new JsonObject();
         Progress($"generating {options.BatchEvents:N0} events in bodies of {options.PerBatch}");
-        var bodies = Workload.Batches(options.BatchEvents / options.PerBatch, options.PerBatch, seed: 42);
+        var bodies = Workload.Batches(options.BatchEvents / options.PerBatch, options.PerBatch, seed: 42, options.RandomIds);
         var bytes = bodies.Sum(b => (long)b.Length);
         result["workload"] = new JsonObject
         {
             ["events"] = options.BatchEvents,
             ["eventsPerRequest"] = options.PerBatch,
             ["averageEventBytes"] = Math.Round((double)bytes / options.BatchEvents),
+            ["messageIds"] = options.RandomIds ? "uuid-v4" : "uuid-v7",
         };
 
         result["sqliteDirect"] = await DirectAsync(bodies, options);

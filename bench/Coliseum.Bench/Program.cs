@@ -4,6 +4,7 @@ using Coliseum.Bench;
 
 // Load driver for Coliseum's end-to-end figures. Prints one JSON document on stdout; progress goes to stderr.
 //   dotnet run -c Release --project bench/Coliseum.Bench -- capture [--events N] [--connections N] [--seconds N]
+//       [--warmup-events N] [--warmup-seconds N] [--single-connections N] [--per-batch N] [--random-ids 1]
 var scenario = args.Length > 0 ? args[0] : "capture";
 var options = BenchOptions.Parse(args);
 var report = new JsonObject

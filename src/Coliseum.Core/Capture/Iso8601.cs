@@ -41,7 +41,4 @@ internal static class Iso8601
         var t = text.IndexOfAny((byte)'T', (byte)'t');
         return t >= 0 && text[t..].IndexOfAny((byte)'+', (byte)'-') >= 0;
     }
-
-    public static string Format(long unixMs) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

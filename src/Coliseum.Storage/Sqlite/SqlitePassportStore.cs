@@ -39,8 +39,6 @@ public sealed partial class SqlitePassportStore : IPassportStore
 
     public string Provider => "sqlite";
 
-    public string Path => _path;
-
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);

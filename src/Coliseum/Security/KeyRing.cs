@@ -12,8 +12,6 @@ public sealed class KeyRing(IReadOnlyDictionary<string, KeyRole> hashes)
 {
     private readonly FrozenDictionary<string, KeyRole> _hashes = hashes.ToFrozenDictionary(StringComparer.Ordinal);
 
-    public int Count => _hashes.Count;
-
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     public static KeyRing FromKeys(KeyOptions options)

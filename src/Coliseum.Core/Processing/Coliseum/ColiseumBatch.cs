@@ -1,0 +1,294 @@
+using System.Data.Common;
+
+namespace Coliseum.Processing.Coliseum;
+
+/// <summary>
+/// One batch of the coliseum consumer, aggregated in memory: its metric rows, the rollup and
+/// leaderboard deltas summed per key, and the state it changed (votes, participation, names). Written
+/// with one statement per table chunk, each key once.
+/// </summary>
+internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets buckets, int boardSize) : ConsumerBatch
+{
+    private static readonly string[] Windows = ["all_time", "day", "week", "month"];
+    private static readonly string[] RollupBuckets = ["hour", "day"];
+
+    private readonly List<Contribution> _contributions = [];
+    private readonly Dictionary<RollupKey, (long Count, long Sum)> _rollups = [];
+    private readonly HashSet<(RollupKey Key, string User)> _members = [];
+    private readonly Dictionary<ScoreKey, long> _scores = [];
+    private readonly Dictionary<BoardBucket, long> _touched = [];
+    private readonly Dictionary<VoteKey, long> _votes = [];
+    private readonly Dictionary<VoteKey, long> _storedVotes = [];
+    private readonly Dictionary<string, SortedSet<string>> _participation = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Event, string Artist), (string? Role, long Position)> _newParticipation = [];
+    private readonly Dictionary<(string Type, string Id), (string Name, long Position, long At)> _names = [];
+
+    /// <summary>Loads the committed state this batch's events depend on.</summary>
+    public async Task LoadAsync(DbConnection reader, HashSet<string> attendedEvents, HashSet<VoteKey> votes, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in attendedEvents.Chunk(400))
+        {
+            var parameters = chunk.Select((id, i) => ($"@e{i}", (object?)id)).ToArray();
+            await using var command = Db.Command(reader, null,
+                $"SELECT event_id, artist_id FROM artist_event_participation WHERE event_id IN ({string.Join(", ", parameters.Select(p => p.Item1))})", parameters);
+            await using var rows = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ArtistSet(rows.GetString(0)).Add(rows.GetString(1));
+            }
+        }
+        foreach (var eventId in attendedEvents)
+        {
+            ArtistSet(eventId);
+        }
+        if (votes.Count > 0)
+        {
+            await using var command = Db.Command(reader, null, "SELECT weight FROM coliseum_votes WHERE user_id = @u AND event_id = @e AND artist_id = @a", ("@u", null), ("@e", null), ("@a", null));
+            foreach (var key in votes)
+            {
+                command.Parameters[0].Value = key.User;
+                command.Parameters[1].Value = key.Event;
+                command.Parameters[2].Value = key.Artist;
+                var weight = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                _storedVotes[key] = weight is null or DBNull ? 0 : Convert.ToInt64(weight, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+    }
+
+    private SortedSet<string> ArtistSet(string eventId)
+    {
+        if (!_participation.TryGetValue(eventId, out var set))
+        {
+            _participation[eventId] = set = new SortedSet<string>(StringComparer.Ordinal);
+        }
+        return set;
+    }
+
+    public IEnumerable<string> ArtistsOf(string eventId) => _participation.TryGetValue(eventId, out var set) ? set : [];
+
+    public long VoteOf(VoteKey key) => _votes.TryGetValue(key, out var w) ? w : _storedVotes.GetValueOrDefault(key);
+
+    public void SetVote(VoteKey key, long weight) => _votes[key] = weight;
+
+    public void Participate(string eventId, string artistId, string? role, long position)
+    {
+        ArtistSet(eventId).Add(artistId);
+        var key = (eventId, artistId);
+        // A booking's role wins over the plain listing in event_created; a later booking's role over an earlier one.
+        if (!_newParticipation.TryGetValue(key, out var existing) || role is not null)
+        {
+            _newParticipation[key] = (role ?? existing.Role, existing.Position == 0 ? position : existing.Position);
+        }
+    }
+
+    public void Name(string type, string id, string name, long position, long at) => _names[(type, id)] = (name, position, at);
+
+    public void Add(Contribution c)
+    {
+        _contributions.Add(c);
+        foreach (var bucket in RollupBuckets)
+        {
+            var start = buckets.Start(bucket, c.Timestamp);
+            AddRollup(new RollupKey(c.Metric, "all", "", c.Currency, bucket, start), c);
+            foreach (var entity in Metric.Entities)
+            {
+                if (c.Dimension(entity) is { } id)
+                {
+                    AddRollup(new RollupKey(c.Metric, entity, id, c.Currency, bucket, start), c);
+                }
+            }
+        }
+        foreach (var (boardId, board) in consumer.BoardsFor(c.Metric))
+        {
+            if ((board.Currency is not null && !board.Currency.Equals(c.Currency, StringComparison.Ordinal)) || c.Dimension(board.Entity) is not { } entityId)
+            {
+                continue;
+            }
+            var delta = board.IsSum ? c.Value : 1;
+            var scope = board.Scope is null ? null : c.Dimension(board.Scope);
+            foreach (var window in Windows)
+            {
+                var start = buckets.Start(window, c.Timestamp);
+                AddScore(new ScoreKey(boardId, window, start, "", entityId), delta, c.ReceivedAt);
+                if (scope is not null)
+                {
+                    AddScore(new ScoreKey(boardId, window, start, scope, entityId), delta, c.ReceivedAt);
+                }
+            }
+        }
+    }
+
+    private void AddRollup(RollupKey key, Contribution c)
+    {
+        var (count, sum) = _rollups.GetValueOrDefault(key);
+        _rollups[key] = (count + 1, sum + c.Value);
+        if (key.EntityType != "user" && c.User is not null)
+        {
+            _members.Add((key, c.User));
+        }
+    }
+
+    private void AddScore(ScoreKey key, long delta, long at)
+    {
+        _scores[key] = _scores.GetValueOrDefault(key) + delta;
+        var bucket = new BoardBucket(key.Board, key.Window, key.BucketStart, key.Scope);
+        _touched[bucket] = Math.Max(_touched.GetValueOrDefault(bucket), at);
+    }
+
+    public int ContributionCount => _contributions.Count;
+
+    public override async Task<long> WriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        long bytes = 0;
+        var metrics = new BulkStatement("coliseum_metrics",
+            ["position", "seq", "metric_type", "metric_value", "currency", "user_id", "artist_id", "track_id", "event_id", "city", "playlist_id", "entity_type", "entity_id", "metadata", "timestamp"],
+            "ON CONFLICT (position, seq) DO NOTHING");
+        foreach (var c in _contributions)
+        {
+            metrics.Add(c.Position, (long)c.Seq, c.Metric, c.Value, c.Currency.Length == 0 ? null : c.Currency, c.User, c.Artist, c.Track, c.Event, c.City, c.Playlist, c.EntityType, c.EntityId, c.Metadata, c.Timestamp);
+            bytes += 120 + (c.Metadata?.Length ?? 0);
+        }
+        await metrics.FlushAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+
+        // Distinct users: a (rollup, user) pair counts once, the first time it is inserted.
+        var newUsers = new Dictionary<RollupKey, long>();
+        var members = new BulkStatement("coliseum_rollup_users",
+            ["metric_type", "entity_type", "entity_id", "currency", "bucket", "bucket_start", "user_id"],
+            "ON CONFLICT DO NOTHING RETURNING metric_type, entity_type, entity_id, currency, bucket, bucket_start");
+        foreach (var (key, user) in _members)
+        {
+            members.Add(key.Metric, key.EntityType, key.EntityId, key.Currency, key.Bucket, key.BucketStart, user);
+        }
+        await members.FlushAsync(connection, transaction, cancellationToken, row =>
+        {
+            var key = new RollupKey(row.GetString(0), row.GetString(1), row.GetString(2), row.GetString(3), row.GetString(4), row.GetInt64(5));
+            newUsers[key] = newUsers.GetValueOrDefault(key) + 1;
+        }).ConfigureAwait(false);
+        bytes += _members.Count * 80L;
+
+        var rollups = new BulkStatement("coliseum_rollups",
+            ["metric_type", "entity_type", "entity_id", "currency", "bucket", "bucket_start", "count", "sum", "users"],
+            """
+            ON CONFLICT (metric_type, entity_type, entity_id, currency, bucket, bucket_start) DO UPDATE SET
+                count = coliseum_rollups.count + excluded.count,
+                sum = coliseum_rollups.sum + excluded.sum,
+                users = CASE WHEN excluded.entity_type = 'user' THEN 1 ELSE coliseum_rollups.users + excluded.users END
+            """);
+        foreach (var (key, (count, sum)) in _rollups)
+        {
+            var users = key.EntityType == "user" ? 1 : newUsers.GetValueOrDefault(key);
+            rollups.Add(key.Metric, key.EntityType, key.EntityId, key.Currency, key.Bucket, key.BucketStart, count, sum, users);
+        }
+        await rollups.FlushAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        bytes += _rollups.Count * 90L;
+
+        await WriteStateAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await WriteLeaderboardsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        bytes += _scores.Count * 70L + _touched.Count * boardSize * 80L;
+        return bytes;
+    }
+
+    private async Task WriteStateAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (_votes.Count > 0)
+        {
+            var votes = new BulkStatement("coliseum_votes", ["user_id", "event_id", "artist_id", "weight"],
+                "ON CONFLICT (user_id, event_id, artist_id) DO UPDATE SET weight = excluded.weight");
+            foreach (var (key, weight) in _votes)
+            {
+                votes.Add(key.User, key.Event, key.Artist, weight);
+            }
+            await votes.FlushAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        }
+        if (_newParticipation.Count > 0)
+        {
+            var participation = new BulkStatement("artist_event_participation", ["event_id", "artist_id", "role", "position"],
+                "ON CONFLICT (event_id, artist_id) DO UPDATE SET role = COALESCE(excluded.role, artist_event_participation.role)");
+            foreach (var ((eventId, artistId), (role, position)) in _newParticipation)
+            {
+                participation.Add(eventId, artistId, role, position);
+            }
+            await participation.FlushAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        }
+        if (_names.Count > 0)
+        {
+            var names = new BulkStatement("coliseum_entities", ["entity_type", "entity_id", "name", "source", "updated_at"],
+                "ON CONFLICT (entity_type, entity_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at WHERE coliseum_entities.source = 'event'");
+            foreach (var ((type, id), (name, _, at)) in _names)
+            {
+                names.Add(type, id, name, "event", at);
+            }
+            await names.FlushAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            // Boards already showing a renamed entity show the new name.
+            await using var rename = Db.Command(connection, transaction, """
+                UPDATE coliseum_leaderboards SET entity_name = (SELECT e.name FROM coliseum_entities e WHERE e.entity_type = @t AND e.entity_id = @i)
+                WHERE entity_type = @t AND entity_id = @i
+                """, ("@t", null), ("@i", null));
+            foreach (var (type, id) in _names.Keys)
+            {
+                rename.Parameters[0].Value = type;
+                rename.Parameters[1].Value = id;
+                await rename.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WriteLeaderboardsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (_scores.Count == 0)
+        {
+            return;
+        }
+        var scores = new BulkStatement("coliseum_leaderboard_scores", ["leaderboard_id", "time_window", "bucket_start", "scope", "entity_id", "score"],
+            "ON CONFLICT (leaderboard_id, time_window, bucket_start, scope, entity_id) DO UPDATE SET score = coliseum_leaderboard_scores.score + excluded.score");
+        foreach (var (key, delta) in _scores)
+        {
+            scores.Add(key.Board, key.Window, key.BucketStart, key.Scope, key.EntityId, delta);
+        }
+        await scores.FlushAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+
+        var windows = new BulkStatement("coliseum_leaderboard_windows", ["leaderboard_id", "time_window", "bucket_start", "scope", "updated_at"],
+            """
+            ON CONFLICT (leaderboard_id, time_window, bucket_start, scope) DO UPDATE SET
+                updated_at = CASE WHEN excluded.updated_at > coliseum_leaderboard_windows.updated_at THEN excluded.updated_at ELSE coliseum_leaderboard_windows.updated_at END
+            """);
+        foreach (var (key, at) in _touched)
+        {
+            windows.Add(key.Board, key.Window, key.BucketStart, key.Scope, at);
+        }
+        await windows.FlushAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+
+        // Materialise the top N of every board bucket this batch touched.
+        await using var clear = Db.Command(connection, transaction,
+            "DELETE FROM coliseum_leaderboards WHERE leaderboard_id = @b AND time_window = @w AND bucket_start = @s AND scope = @sc",
+            ("@b", null), ("@w", null), ("@s", null), ("@sc", null));
+        await using var fill = Db.Command(connection, transaction, """
+            INSERT INTO coliseum_leaderboards (leaderboard_id, time_window, bucket_start, scope, rank, entity_type, entity_id, entity_name, score, updated_at)
+            SELECT @b, @w, @s, @sc, ROW_NUMBER() OVER (ORDER BY top.score DESC, top.entity_id), @type, top.entity_id, COALESCE(e.name, top.entity_id), top.score,
+                (SELECT updated_at FROM coliseum_leaderboard_windows x WHERE x.leaderboard_id = @b AND x.time_window = @w AND x.bucket_start = @s AND x.scope = @sc)
+            FROM (SELECT entity_id, score FROM coliseum_leaderboard_scores
+                  WHERE leaderboard_id = @b AND time_window = @w AND bucket_start = @s AND scope = @sc AND score > 0
+                  ORDER BY score DESC, entity_id LIMIT @n) top
+            LEFT JOIN coliseum_entities e ON e.entity_type = @type AND e.entity_id = top.entity_id
+            """, ("@b", null), ("@w", null), ("@s", null), ("@sc", null), ("@type", null), ("@n", (long)boardSize));
+        foreach (var key in _touched.Keys)
+        {
+            clear.Parameters[0].Value = fill.Parameters[0].Value = key.Board;
+            clear.Parameters[1].Value = fill.Parameters[1].Value = key.Window;
+            clear.Parameters[2].Value = fill.Parameters[2].Value = key.BucketStart;
+            clear.Parameters[3].Value = fill.Parameters[3].Value = key.Scope;
+            fill.Parameters[4].Value = consumer.Boards[key.Board].Entity;
+            await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await fill.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override void Committed() => consumer.OnCommitted(_touched.Keys);
+}
+
+internal readonly record struct RollupKey(string Metric, string EntityType, string EntityId, string Currency, string Bucket, long BucketStart);
+
+internal readonly record struct ScoreKey(string Board, string Window, long BucketStart, string Scope, string EntityId);
+
+/// <summary>One materialised board: a leaderboard, a window's bucket, and a scope ("" for the whole board).</summary>
+public readonly record struct BoardBucket(string Board, string Window, long BucketStart, string Scope);

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Coliseum.Capture;
+using Coliseum.Processing;
+using Coliseum.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Coliseum.Tests.Infrastructure;
+
+/// <summary>
+/// A real SQLite store in a temporary directory, events appended through the real validator, and a
+/// consumer run to the head of the log with the real runner: for testing one consumer's tables.
+/// </summary>
+public sealed class ProcessorHarness : IAsyncDisposable
+{
+    private readonly string _directory;
+    private readonly EventValidator _validator = new(new CaptureOptions());
+
+    private ProcessorHarness(string directory, SqlitePassportStore store, ProcessingOptions options)
+    {
+        _directory = directory;
+        Store = store;
+        Options = options;
+    }
+
+    public SqlitePassportStore Store { get; }
+
+    public ProcessingOptions Options { get; }
+
+    public string DatabasePath => Path.Combine(_directory, "coliseum.db");
+
+    public static async Task<ProcessorHarness> CreateAsync(ProcessingOptions? options = null)
+    {
+        var directory = TempDirectory.Create("processor");
+        var store = new SqlitePassportStore(Path.Combine(directory, "coliseum.db"));
+        await store.InitializeAsync(CancellationToken.None);
+        return new ProcessorHarness(directory, store, options ?? new ProcessingOptions());
+    }
+
+    /// <summary>Validates and appends events given as JSON objects (a messageId is made when absent); fails the test on an invalid one.</summary>
+    public async Task AppendAsync(params string[] events)
+    {
+        var records = new List<PassportRecord>();
+        foreach (var json in events)
+        {
+            using var document = JsonDocument.Parse(json);
+            if (!_validator.TryValidate(document.RootElement, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "api", out var record, out var error))
+            {
+                throw new InvalidOperationException($"test event is invalid: {error.Message} ({json})");
+            }
+            records.Add(record);
+        }
+        var inserted = new bool[records.Count];
+        await Store.AppendAsync(records, inserted, CancellationToken.None);
+    }
+
+    /// <summary>Runs <paramref name="consumer"/> until it has applied the whole log; returns how many entries it applied.</summary>
+    public async Task<long> RunAsync(Consumer consumer, int batchSize = 1000)
+    {
+        var runner = Runner(consumer);
+        var applied = await runner.CatchUpAsync(batchSize, null, CancellationToken.None);
+        await runner.ReleaseAsync(CancellationToken.None);
+        return applied;
+    }
+
+    public ConsumerRunner Runner(Consumer consumer) =>
+        new(consumer, Store, Store, Options, new LogSignal(), NullLogger.Instance, TimeProvider.System);
+
+    /// <summary>Rows of a query as strings (NULL as "∅"), each row's columns joined by '|'.</summary>
+    public List<string> Rows(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            var values = new string[reader.FieldCount];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!;
+            }
+            rows.Add(string.Join('|', values));
+        }
+        return rows;
+    }
+
+    public long Scalar(string sql) => Sql.Scalar<long>(DatabasePath, sql);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Store.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+}

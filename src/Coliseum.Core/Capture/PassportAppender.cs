@@ -22,11 +22,14 @@ public sealed partial class PassportAppender : IAsyncDisposable
     private readonly Dictionary<(string Type, bool New), int> _typeCounts = [];
     private long _pendingEvents;
 
-    public PassportAppender(IPassportStore store, CaptureOptions options, ILogger<PassportAppender> logger)
+    private readonly Processing.LogSignal? _signal;
+
+    public PassportAppender(IPassportStore store, CaptureOptions options, ILogger<PassportAppender> logger, Processing.LogSignal? signal = null)
     {
         _store = store;
         _options = options;
         _logger = logger;
+        _signal = signal;
         ColiseumMetrics.ObserveQueueDepth(() => Interlocked.Read(ref _pendingEvents));
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -98,6 +101,10 @@ public sealed partial class PassportAppender : IAsyncDisposable
         }
         ColiseumMetrics.Commit(records.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
         Interlocked.Add(ref _pendingEvents, -records.Count);
+        if (Array.IndexOf(inserted, true) >= 0)
+        {
+            _signal?.Notify();
+        }
 
         var offset = 0;
         foreach (var pending in group)

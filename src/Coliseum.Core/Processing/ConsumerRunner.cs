@@ -23,6 +23,7 @@ public sealed partial class ConsumerRunner
     private readonly TimeProvider _time;
     private readonly ConsumerLease _lease;
     private readonly RateMeter _rate = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private long _cursor = -1;
 
     public ConsumerRunner(Consumer consumer, IPassportStore log, IProcessorStore store, ProcessingOptions options, LogSignal signal, ILogger logger, TimeProvider time, string? owner = null)
@@ -139,6 +140,19 @@ public sealed partial class ConsumerRunner
     public async Task ResetAsync(CancellationToken cancellationToken)
     {
         await AcquireOrThrowAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ResetLockedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task ResetLockedAsync(CancellationToken cancellationToken)
+    {
         await _store.WriteAsync(async (connection, transaction) =>
         {
             foreach (var sql in _consumer.ResetStatements)
@@ -166,6 +180,19 @@ public sealed partial class ConsumerRunner
 
     /// <summary>Reads and applies one batch; returns how many entries it covered (0 when caught up).</summary>
     private async Task<int> StepAsync(int batchSize, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await StepLockedAsync(batchSize, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<int> StepLockedAsync(int batchSize, CancellationToken cancellationToken)
     {
         if (_cursor < 0)
         {
@@ -258,6 +285,19 @@ public sealed partial class ConsumerRunner
     public async Task<(int Resolved, int Failed)> RetryDeadLettersAsync(CancellationToken cancellationToken)
     {
         await AcquireOrThrowAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RetryLockedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<(int Resolved, int Failed)> RetryLockedAsync(CancellationToken cancellationToken)
+    {
         var resolved = 0;
         var failed = 0;
         foreach (var position in await DeadLetters.OpenPositionsAsync(_store, Name, cancellationToken).ConfigureAwait(false))

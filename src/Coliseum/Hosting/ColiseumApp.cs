@@ -1,5 +1,6 @@
 using Coliseum.Capture;
 using Coliseum.Operations;
+using Coliseum.Processing;
 using Coliseum.Security;
 using Coliseum.Storage;
 using Coliseum.Storage.Sqlite;
@@ -15,7 +16,8 @@ public static class ColiseumApp
 
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Settings files sit beside the executable; ./data stays relative to the directory Coliseum is started in.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
         {
@@ -26,23 +28,32 @@ public static class ColiseumApp
         var capture = builder.Configuration.GetSection(CaptureOptions.Section).Get<CaptureOptions>() ?? new CaptureOptions();
         var keyOptions = builder.Configuration.GetSection(KeyOptions.Section).Get<KeyOptions>() ?? new KeyOptions();
         Validate(options, capture);
+        var processing = ProcessingSetup.Read(builder.Configuration);
 
         builder.Services.AddOptions<ColiseumOptions>().BindConfiguration(ColiseumOptions.Section);
         builder.Services.AddSingleton(capture);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EventValidator>();
+        builder.Services.AddSingleton<LogSignal>();
         builder.Services.AddSingleton<PassportAppender>();
+        builder.Services.AddSingleton(processing);
+        builder.Services.AddSingleton<Processor>();
+        if (processing.Enabled)
+        {
+            builder.Services.AddHostedService<ProcessorService>();
+        }
         builder.Services.AddSingleton<CaptureService>();
         builder.Services.AddProblemDetails();
         builder.Services.AddRequestDecompression();
         builder.Services.AddOpenApi();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(Coliseum.Diagnostics.ColiseumMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
+            .AddMeter(Coliseum.Diagnostics.ColiseumMetrics.MeterName, Coliseum.Diagnostics.ProcessingMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
             // No response cache: a scrape shows what has happened up to that moment.
             .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, CaptureJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(1, ColiseumJsonContext.Default);
             json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -57,6 +68,7 @@ public static class ColiseumApp
         var store = await OpenStoreAsync(options, dataDirectory, cancellationToken);
         // A factory registration, so the container disposes the store at shutdown (after the appender has drained).
         builder.Services.AddSingleton<IPassportStore>(_ => store);
+        builder.Services.AddSingleton((IProcessorStore)store);
         builder.Services.AddSingleton(KeyBootstrap.Load(keyOptions, dataDirectory, Console.Out.WriteLine));
 
         var app = builder.Build();
@@ -67,6 +79,7 @@ public static class ColiseumApp
         app.MapPassportApi();
         app.MapSegmentApi();
         app.MapOperationsApi();
+        app.MapColiseumApi();
         LogStarted(app.Logger, store.Provider, dataDirectory, capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
         return app;
     }

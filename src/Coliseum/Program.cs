@@ -32,6 +32,17 @@ internal static class Program
         });
         root.Subcommands.Add(schema);
 
-        return await root.Parse(args).InvokeAsync();
+        root.Subcommands.Add(Cli.ProcessingCommands.Replay());
+        root.Subcommands.Add(Cli.ProcessingCommands.DeadLetter());
+
+        try
+        {
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or Microsoft.Extensions.Options.OptionsValidationException)
+        {
+            await Console.Error.WriteLineAsync($"coliseum: {ex.Message}");
+            return 1;
+        }
     }
 }

@@ -84,7 +84,7 @@ public static class ColiseumApp
         return app;
     }
 
-    private static async Task<IPassportStore> OpenStoreAsync(ColiseumOptions options, string dataDirectory, CancellationToken cancellationToken)
+    internal static async Task<IPassportStore> OpenStoreAsync(ColiseumOptions options, string dataDirectory, CancellationToken cancellationToken)
     {
         if (!options.Storage.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
         {

@@ -1,0 +1,60 @@
+using Coliseum.Hosting;
+using Coliseum.Processing;
+using Coliseum.Storage;
+
+namespace Coliseum.Cli;
+
+/// <summary>
+/// The store and processor opened the way <c>coliseum serve</c> opens them (appsettings.json beside the
+/// executable, <c>Coliseum__*</c> environment variables, <c>--Coliseum:Key=value</c> arguments), for
+/// the command-line tools.
+/// </summary>
+internal sealed class StoreSession : IAsyncDisposable
+{
+    private readonly ILoggerFactory _loggers;
+
+    private StoreSession(IPassportStore store, Processor processor, string dataDirectory, ILoggerFactory loggers)
+    {
+        Store = store;
+        Processor = processor;
+        DataDirectory = dataDirectory;
+        _loggers = loggers;
+    }
+
+    public IPassportStore Store { get; }
+
+    public Processor Processor { get; }
+
+    public string DataDirectory { get; }
+
+    public static async Task<StoreSession> OpenAsync(string? dataDirectory, IEnumerable<string> settings, CancellationToken cancellationToken)
+    {
+        var builder = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine([.. settings]);
+        if (dataDirectory is not null)
+        {
+            builder.AddInMemoryCollection([new($"{ColiseumOptions.Section}:DataDirectory", dataDirectory)]);
+        }
+        var configuration = builder.Build();
+        var options = configuration.GetSection(ColiseumOptions.Section).Get<ColiseumOptions>() ?? new ColiseumOptions();
+        var processing = ProcessingSetup.Read(configuration);
+        var directory = Path.GetFullPath(options.DataDirectory);
+        if (!File.Exists(Path.Combine(directory, "coliseum.db")))
+        {
+            throw new FileNotFoundException($"no Coliseum database in {directory} (set --data-dir, or Coliseum__DataDirectory)");
+        }
+        var store = await ColiseumApp.OpenStoreAsync(options, directory, cancellationToken);
+        var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        var processor = new Processor(store, (IProcessorStore)store, processing, new LogSignal(), loggers, TimeProvider.System);
+        return new StoreSession(store, processor, directory, loggers);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Store.DisposeAsync();
+        _loggers.Dispose();
+    }
+}

@@ -15,7 +15,7 @@ public sealed class BulkStatement(string table, string[] columns, string suffix 
     private readonly List<object?> _values = [];
     private readonly Dictionary<int, string> _texts = [];
 
-    public int RowsPerStatement { get; init; } = Math.Max(1, 4_000 / columns.Length);
+    public int RowsPerStatement { get; init; } = Math.Max(1, 256 / columns.Length);
 
     public int Rows => _values.Count / columns.Length;
 

@@ -16,6 +16,9 @@ public sealed class ProcessorHarness : IAsyncDisposable
     private readonly string _directory;
     private readonly EventValidator _validator = new(new CaptureOptions());
 
+    /// <summary>Receive times are a fixed clock (not now), so two harnesses fed the same events hold the same log.</summary>
+    private long _receivedAt = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+
     private ProcessorHarness(string directory, SqlitePassportStore store, ProcessingOptions options)
     {
         _directory = directory;
@@ -44,7 +47,7 @@ public sealed class ProcessorHarness : IAsyncDisposable
         foreach (var json in events)
         {
             using var document = JsonDocument.Parse(json);
-            if (!_validator.TryValidate(document.RootElement, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), "api", out var record, out var error))
+            if (!_validator.TryValidate(document.RootElement, _receivedAt++, "api", out var record, out var error))
             {
                 throw new InvalidOperationException($"test event is invalid: {error.Message} ({json})");
             }

@@ -1,0 +1,65 @@
+using Microsoft.Data.Sqlite;
+
+namespace Coliseum.Tests.Infrastructure;
+
+/// <summary>
+/// Every table the consumers write (everything but the log, cursors, dead letters and migrations),
+/// dumped in a canonical order, so two databases can be compared exactly: incremental against rebuild.
+/// </summary>
+public static class Aggregates
+{
+    private static readonly HashSet<string> NotAggregates = ["passport_log", "consumer_cursors", "consumer_dead_letters", "schema_migrations"];
+
+    public static SortedDictionary<string, List<string>> Snapshot(string databasePath)
+    {
+        using var connection = new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        var tables = new List<string>();
+        using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+            using var reader = list.ExecuteReader();
+            while (reader.Read())
+            {
+                if (!NotAggregates.Contains(reader.GetString(0)))
+                {
+                    tables.Add(reader.GetString(0));
+                }
+            }
+        }
+        var snapshot = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var table in tables)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT * FROM {table}";
+            using var reader = command.ExecuteReader();
+            var rows = new List<string>();
+            while (reader.Read())
+            {
+                var values = new string[reader.FieldCount];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!;
+                }
+                rows.Add(string.Join('|', values));
+            }
+            rows.Sort(StringComparer.Ordinal);
+            snapshot[table] = rows;
+        }
+        return snapshot;
+    }
+
+    /// <summary>Asserts two snapshots are identical, naming the first table and row that differ.</summary>
+    public static void Equal(SortedDictionary<string, List<string>> expected, SortedDictionary<string, List<string>> actual)
+    {
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (table, rows) in expected)
+        {
+            var other = actual[table];
+            var missing = rows.Except(other).Take(3).ToList();
+            var extra = other.Except(rows).Take(3).ToList();
+            Assert.True(missing.Count == 0 && extra.Count == 0 && rows.Count == other.Count,
+                $"{table} differs ({rows.Count} vs {other.Count} rows); only in expected: [{string.Join("; ", missing)}]; only in actual: [{string.Join("; ", extra)}]");
+        }
+    }
+}

@@ -45,11 +45,10 @@ public sealed class Processor
 
     public ConsumerRunner? Runner(string name) => Runners.FirstOrDefault(r => r.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
-    private static IEnumerable<Consumer> DefaultConsumers(ProcessingOptions options)
-    {
-        _ = options;
-        return [];
-    }
+    private static IEnumerable<Consumer> DefaultConsumers(ProcessingOptions options) =>
+    [
+        new Mediaid.MediaidConsumer(options),
+    ];
 
     /// <summary>Runs every consumer until <paramref name="stop"/>.</summary>
     public Task RunAsync(CancellationToken stop) => Task.WhenAll(Runners.Select(r => Task.Run(() => r.RunAsync(stop), CancellationToken.None)));

@@ -25,6 +25,8 @@ public sealed partial class SqlitePassportStore : IPassportStore
     private sqlite3_stmt? _insert;
     private SqliteCheckpointer? _checkpointer;
 
+    static SqlitePassportStore() => Processing.BulkStatement.Register(SqliteBulkBackend.Instance);
+
     public SqlitePassportStore(string path)
     {
         _path = System.IO.Path.GetFullPath(path);

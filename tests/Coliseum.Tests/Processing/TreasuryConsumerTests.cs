@@ -24,7 +24,8 @@ public sealed class TreasuryConsumerTests
             Event("treasury.tip_sent", "u2", "2025-03-02T09:00:00Z", """ "artistId":"a1","amountCents":250,"currency":"usd" """),
             Event("treasury.money_earned", "ops", "2025-03-03T00:00:00Z", """ "amountCents":10000,"currency":"usd","source":"streams","artistId":"a1" """),
             Event("treasury.money_earned", "u2", "2025-03-03T12:00:00Z", """ "amountCents":300,"currency":"usd","source":"referral" """),
-            Event("treasury.refund_issued", "u1", "2025-03-04T08:00:00Z", """ "amountCents":700,"currency":"usd" """),
+            // Logged in on a device seen before: the userId is the owner, not the anonymousId.
+            """{"type":"treasury.refund_issued","userId":"u1","anonymousId":"anon-1","at":"2025-03-04T08:00:00Z","amountCents":700,"currency":"usd"}""",
             Event("concierto.ticket_refunded", "u1", "2025-03-04T09:00:00Z", """ "eventId":"e1","ticketId":"t1","amountCents":300,"currency":"usd" """),
             Event("treasury.payout_requested", "a1", "2025-03-05T00:00:00Z", """ "artistId":"a1","amountCents":8000,"currency":"usd" """),
             Event("treasury.payout_completed", "a1", "2025-03-06T00:00:00Z", """ "artistId":"a1","amountCents":6000,"currency":"usd" """),

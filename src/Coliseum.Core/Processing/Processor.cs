@@ -47,6 +47,7 @@ public sealed class Processor
 
     private static IEnumerable<Consumer> DefaultConsumers(ProcessingOptions options) =>
     [
+        new Treasury.TreasuryConsumer(options),
         new Mediaid.MediaidConsumer(options),
     ];
 

@@ -37,6 +37,8 @@ internal static class Problems
         400 => "Invalid event",
         401 => "Missing or unknown key",
         403 => "Key not allowed here",
+        404 => "Not found",
+        409 => "Conflict",
         413 => "Too large",
         415 => "Unsupported content type",
         429 => "Too many requests",

@@ -45,6 +45,12 @@ public sealed class ColiseumConsumerTests
             .Order(StringComparer.Ordinal).ToList());
         // The platform's query over coliseum_metrics is true: plays sum to their count, listening to the seconds.
         Assert.Equal(data.CountsByType()["player.track_played"], harness.Scalar("SELECT SUM(metric_value) FROM coliseum_metrics WHERE metric_type = 'player.track_played'"));
+
+        // The ledger over the same log: spent per user and currency, earned (with tips) per artist and currency.
+        await harness.RunAsync(new Coliseum.Processing.Treasury.TreasuryConsumer(harness.Options), batchSize: 700);
+        Assert.Equal(data.SpentByUser(), harness.Rows("SELECT owner_id, currency, spent_cents FROM treasury_balances WHERE owner_type = 'user' AND spent_cents > 0").Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(data.EarnedByArtist(), harness.Rows("SELECT owner_id, currency, earned_cents FROM treasury_balances WHERE owner_type = 'artist'").Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(0, harness.Scalar("SELECT COUNT(*) FROM treasury_balances WHERE balance_cents <> earned_cents + refunded_cents - spent_cents - paid_out_cents"));
     }
 
     [Fact]

@@ -14,7 +14,8 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
 
     private readonly List<Contribution> _contributions = [];
     private readonly Dictionary<RollupKey, (long Count, long Sum)> _rollups = [];
-    private readonly HashSet<(RollupKey Key, string User)> _members = [];
+    private readonly HashSet<(long Rollup, long User)> _members = [];
+    private readonly Dictionary<long, RollupKey> _rollupsByHash = [];
     private readonly Dictionary<ScoreKey, long> _scores = [];
     private readonly Dictionary<BoardBucket, long> _touched = [];
     private readonly Dictionary<VoteKey, long> _votes = [];
@@ -124,7 +125,13 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
         _rollups[key] = (count + 1, sum + c.Value);
         if (key.EntityType != "user" && c.User is not null)
         {
-            _members.Add((key, c.User));
+            var hash = key.Hash();
+            var pair = (hash, StableHash.Start().Add(c.User).Value);
+            if (!consumer.Members.Contains(pair))
+            {
+                _rollupsByHash[hash] = key;
+                _members.Add(pair);
+            }
         }
     }
 
@@ -150,21 +157,21 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
         }
         await metrics.FlushAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
 
-        // Distinct users: a (rollup, user) pair counts once, the first time it is inserted.
+        // Distinct users: a (rollup, user) pair counts once, the first time it is inserted. Both sides are
+        // stored as 64-bit hashes: 16-byte rows keep the table small and its inserts cheap, and a collision
+        // (about one in 10^12 for a million users in one rollup) is the only way a user could go uncounted.
         var newUsers = new Dictionary<RollupKey, long>();
-        var members = new BulkStatement("coliseum_rollup_users",
-            ["metric_type", "entity_type", "entity_id", "currency", "bucket", "bucket_start", "user_id"],
-            "ON CONFLICT DO NOTHING RETURNING metric_type, entity_type, entity_id, currency, bucket, bucket_start");
-        foreach (var (key, user) in _members)
+        var members = new BulkStatement("coliseum_rollup_users", ["rollup_hash", "user_hash"], "ON CONFLICT DO NOTHING RETURNING rollup_hash");
+        foreach (var (rollup, user) in _members)
         {
-            members.Add(key.Metric, key.EntityType, key.EntityId, key.Currency, key.Bucket, key.BucketStart, user);
+            members.Add(rollup, user);
         }
         await members.FlushAsync(connection, transaction, cancellationToken, row =>
         {
-            var key = new RollupKey(row.GetString(0), row.GetString(1), row.GetString(2), row.GetString(3), row.GetString(4), row.GetInt64(5));
+            var key = _rollupsByHash[row.GetInt64(0)];
             newUsers[key] = newUsers.GetValueOrDefault(key) + 1;
         }).ConfigureAwait(false);
-        bytes += _members.Count * 80L;
+        bytes += _members.Count * 40L;
 
         var rollups = new BulkStatement("coliseum_rollups",
             ["metric_type", "entity_type", "entity_id", "currency", "bucket", "bucket_start", "count", "sum", "users"],
@@ -283,10 +290,17 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
         }
     }
 
-    public override void Committed() => consumer.OnCommitted(_touched.Keys);
+    public override void Committed()
+    {
+        consumer.Members.AddCommitted(_members);
+        consumer.OnCommitted(_touched.Keys);
+    }
 }
 
-internal readonly record struct RollupKey(string Metric, string EntityType, string EntityId, string Currency, string Bucket, long BucketStart);
+internal readonly record struct RollupKey(string Metric, string EntityType, string EntityId, string Currency, string Bucket, long BucketStart)
+{
+    public long Hash() => StableHash.Start().Add(Metric).Add(EntityType).Add(EntityId).Add(Currency).Add(Bucket).Add(BucketStart).Value;
+}
 
 internal readonly record struct ScoreKey(string Board, string Window, long BucketStart, string Scope, string EntityId);
 

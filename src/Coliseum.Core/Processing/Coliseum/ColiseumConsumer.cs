@@ -38,6 +38,10 @@ public sealed class ColiseumConsumer : Consumer
 
     public override string Name => ConsumerName;
 
+    internal MemberCache Members { get; } = new();
+
+    public override void Invalidate() => Members.Clear();
+
     /// <summary>The enabled leaderboards by id.</summary>
     public IReadOnlyDictionary<string, LeaderboardDefinition> Boards { get; }
 

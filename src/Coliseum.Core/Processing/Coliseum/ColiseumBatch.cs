@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.InteropServices;
 
 namespace Coliseum.Processing.Coliseum;
 
@@ -10,7 +11,6 @@ namespace Coliseum.Processing.Coliseum;
 internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets buckets, int boardSize) : ConsumerBatch
 {
     private static readonly string[] Windows = ["all_time", "day", "week", "month"];
-    private static readonly string[] RollupBuckets = ["hour", "day"];
 
     private readonly List<Contribution> _contributions = [];
     private readonly Dictionary<RollupKey, (long Count, long Sum)> _rollups = [];
@@ -87,19 +87,17 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
     public void Add(Contribution c)
     {
         _contributions.Add(c);
-        foreach (var bucket in RollupBuckets)
+        var hour = buckets.HourStart(c.Timestamp);
+        var day = buckets.DayStart(c.Timestamp);
+        AddRollups(c, "hour", hour);
+        AddRollups(c, "day", day);
+        var boards = consumer.BoardsFor(c.Metric);
+        if (boards.Count == 0)
         {
-            var start = buckets.Start(bucket, c.Timestamp);
-            AddRollup(new RollupKey(c.Metric, "all", "", c.Currency, bucket, start), c);
-            foreach (var entity in Metric.Entities)
-            {
-                if (c.Dimension(entity) is { } id)
-                {
-                    AddRollup(new RollupKey(c.Metric, entity, id, c.Currency, bucket, start), c);
-                }
-            }
+            return;
         }
-        foreach (var (boardId, board) in consumer.BoardsFor(c.Metric))
+        ReadOnlySpan<long> starts = [0, day, buckets.WeekStart(c.Timestamp), buckets.MonthStart(c.Timestamp)];
+        foreach (var (boardId, board) in boards)
         {
             if ((board.Currency is not null && !board.Currency.Equals(c.Currency, StringComparison.Ordinal)) || c.Dimension(board.Entity) is not { } entityId)
             {
@@ -107,22 +105,32 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
             }
             var delta = board.IsSum ? c.Value : 1;
             var scope = board.Scope is null ? null : c.Dimension(board.Scope);
-            foreach (var window in Windows)
+            for (var w = 0; w < Windows.Length; w++)
             {
-                var start = buckets.Start(window, c.Timestamp);
-                AddScore(new ScoreKey(boardId, window, start, "", entityId), delta, c.ReceivedAt);
+                AddScore(new ScoreKey(boardId, Windows[w], starts[w], "", entityId), delta, c.ReceivedAt);
                 if (scope is not null)
                 {
-                    AddScore(new ScoreKey(boardId, window, start, scope, entityId), delta, c.ReceivedAt);
+                    AddScore(new ScoreKey(boardId, Windows[w], starts[w], scope, entityId), delta, c.ReceivedAt);
                 }
             }
         }
     }
 
+    private void AddRollups(Contribution c, string bucket, long start)
+    {
+        AddRollup(new RollupKey(c.Metric, "all", "", c.Currency, bucket, start), c);
+        if (c.User is { } user) { AddRollup(new RollupKey(c.Metric, "user", user, c.Currency, bucket, start), c); }
+        if (c.Artist is { } artist) { AddRollup(new RollupKey(c.Metric, "artist", artist, c.Currency, bucket, start), c); }
+        if (c.Track is { } track) { AddRollup(new RollupKey(c.Metric, "track", track, c.Currency, bucket, start), c); }
+        if (c.Event is { } evt) { AddRollup(new RollupKey(c.Metric, "event", evt, c.Currency, bucket, start), c); }
+        if (c.City is { } city) { AddRollup(new RollupKey(c.Metric, "city", city, c.Currency, bucket, start), c); }
+        if (c.Playlist is { } playlist) { AddRollup(new RollupKey(c.Metric, "playlist", playlist, c.Currency, bucket, start), c); }
+    }
+
     private void AddRollup(RollupKey key, Contribution c)
     {
-        var (count, sum) = _rollups.GetValueOrDefault(key);
-        _rollups[key] = (count + 1, sum + c.Value);
+        ref var totals = ref CollectionsMarshal.GetValueRefOrAddDefault(_rollups, key, out _);
+        totals = (totals.Count + 1, totals.Sum + c.Value);
         if (key.EntityType != "user" && c.User is not null)
         {
             var hash = key.Hash();
@@ -137,7 +145,7 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
 
     private void AddScore(ScoreKey key, long delta, long at)
     {
-        _scores[key] = _scores.GetValueOrDefault(key) + delta;
+        CollectionsMarshal.GetValueRefOrAddDefault(_scores, key, out _) += delta;
         var bucket = new BoardBucket(key.Board, key.Window, key.BucketStart, key.Scope);
         _touched[bucket] = Math.Max(_touched.GetValueOrDefault(bucket), at);
     }

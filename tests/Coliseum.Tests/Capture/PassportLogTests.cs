@@ -100,9 +100,11 @@ public sealed class PassportLogTests : IAsyncLifetime
     [Fact]
     public async Task Event_processed_flags_are_false_until_a_consumer_applies_them()
     {
-        await _server.PostAsync("/api/passport/log", Events.TrackPlayed("m-flags").ToJsonString());
+        // Capture only: nothing applies the entry, so the flags read from the cursors stay false.
+        await using var captureOnly = await TestServer.StartAsync(new Dictionary<string, string?> { ["Coliseum:Processing:Enabled"] = "false" });
+        await captureOnly.PostAsync("/api/passport/log", Events.TrackPlayed("m-flags").ToJsonString());
 
-        Assert.Equal("player.track_played|1|0", _server.Scalar<string>(
-            "SELECT event_type || '|' || COUNT(*) || '|' || processed_by_coliseum FROM passport_entries GROUP BY event_type, processed_by_coliseum"));
+        Assert.Equal("player.track_played|1|0|0|0", captureOnly.Scalar<string>(
+            "SELECT event_type || '|' || COUNT(*) || '|' || processed_by_coliseum || '|' || processed_by_treasury || '|' || processed_by_mediaid FROM passport_entries GROUP BY event_type, processed_by_coliseum"));
     }
 }

@@ -2,7 +2,8 @@ namespace Coliseum.Bench;
 
 internal sealed record BenchOptions
 {
-    public int BatchEvents { get; init; } = 500_000;
+    /// <summary>Events to generate (capture: 500,000; rebuild: 1,000,000).</summary>
+    public int? Events { get; init; }
     public int PerBatch { get; init; } = 500;
     public int Connections { get; init; } = 8;
     public int WarmupEvents { get; init; } = 200_000;
@@ -10,7 +11,15 @@ internal sealed record BenchOptions
     /// <summary>Random UUIDv4 messageIds (as some Segment libraries send) instead of UUIDv7.</summary>
     public bool RandomIds { get; init; }
     public int SingleConnections { get; init; } = 64;
-    public int Seconds { get; init; } = 10;
+    /// <summary>How long to measure (capture: 10 s; freshness: 60 s).</summary>
+    public int? Seconds { get; init; }
+    /// <summary>Replay batch size for rebuild (default: ProcessingOptions.ReplayBatchSize).</summary>
+    public int? ReplayBatch { get; init; }
+    /// <summary>Background capture rate for freshness, events/s.</summary>
+    public int Rate { get; init; } = 5_000;
+    /// <summary>How long the idle-server baseline of freshness runs.</summary>
+    public int BaselineSeconds { get; init; } = 15;
+    public int Seed { get; init; } = 42;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -20,7 +29,7 @@ internal sealed record BenchOptions
             var value = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
             options = args[i] switch
             {
-                "--events" => options with { BatchEvents = value },
+                "--events" => options with { Events = value },
                 "--per-batch" => options with { PerBatch = value },
                 "--connections" => options with { Connections = value },
                 "--single-connections" => options with { SingleConnections = value },
@@ -28,6 +37,10 @@ internal sealed record BenchOptions
                 "--warmup-events" => options with { WarmupEvents = value },
                 "--warmup-seconds" => options with { WarmupSeconds = value },
                 "--random-ids" => options with { RandomIds = value != 0 },
+                "--batch" => options with { ReplayBatch = value },
+                "--rate" => options with { Rate = value },
+                "--baseline-seconds" => options with { BaselineSeconds = value },
+                "--seed" => options with { Seed = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

@@ -25,21 +25,22 @@ internal static class CaptureBenchmark
         }
         finally
         {
-            CleanUp();
+            Scratch.CleanUp();
         }
     }
 
     private static async Task<JsonObject> RunScenariosAsync(BenchOptions options)
     {
+        var events = options.Events ?? 500_000;
         var result = new JsonObject();
-        Progress($"generating {options.BatchEvents:N0} events in bodies of {options.PerBatch}");
-        var bodies = Workload.Batches(options.BatchEvents / options.PerBatch, options.PerBatch, seed: 42, options.RandomIds);
+        Scratch.Progress($"generating {events:N0} events in bodies of {options.PerBatch}");
+        var bodies = Workload.Batches(events / options.PerBatch, options.PerBatch, seed: 42, options.RandomIds);
         var bytes = bodies.Sum(b => (long)b.Length);
         result["workload"] = new JsonObject
         {
-            ["events"] = options.BatchEvents,
+            ["events"] = events,
             ["eventsPerRequest"] = options.PerBatch,
-            ["averageEventBytes"] = Math.Round((double)bytes / options.BatchEvents),
+            ["averageEventBytes"] = Math.Round((double)bytes / events),
             ["messageIds"] = options.RandomIds ? "uuid-v4" : "uuid-v7",
         };
 
@@ -64,7 +65,7 @@ internal static class CaptureBenchmark
     private static async Task<JsonObject> DirectAsync(List<byte[]> bodies, BenchOptions options)
     {
         var validator = new EventValidator(new CaptureOptions());
-        var records = new List<PassportRecord>(options.BatchEvents);
+        var records = new List<PassportRecord>(bodies.Count * options.PerBatch);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var body in bodies)
         {
@@ -83,7 +84,7 @@ internal static class CaptureBenchmark
         double best = 0;
         foreach (var size in new[] { 500, 2_500, 8_192 })
         {
-            var directory = Scratch($"direct-{size}");
+            var directory = Scratch.Directory($"direct-{size}");
             await using var store = new SqlitePassportStore(Path.Combine(directory, "coliseum.db"));
             await store.InitializeAsync(CancellationToken.None);
             var inserted = new bool[size];
@@ -96,7 +97,7 @@ internal static class CaptureBenchmark
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var rate = records.Count / seconds;
             best = Math.Max(best, rate);
-            Progress($"sqlite direct, {size} per transaction: {rate:N0} events/s");
+            Scratch.Progress($"sqlite direct, {size} per transaction: {rate:N0} events/s");
             runs.Add(new JsonObject { ["eventsPerTransaction"] = size, ["eventsPerSecond"] = Math.Round(rate) });
         }
         return new JsonObject { ["runs"] = runs, ["bestEventsPerSecond"] = Math.Round(best) };
@@ -104,7 +105,7 @@ internal static class CaptureBenchmark
 
     private static async Task<JsonObject> HttpBatchAsync(List<byte[]> bodies, BenchOptions options)
     {
-        await using var server = await ServerProcess.StartAsync(Scratch("http-batch"));
+        await using var server = await ServerProcess.StartAsync(Scratch.Directory("http-batch"));
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.Connections };
         using var client = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Add("X-Coliseum-Key", ServerProcess.WriteKey);
@@ -122,7 +123,7 @@ internal static class CaptureBenchmark
                 await PostAsync(client, warm[i]);
             }
         }));
-        Progress($"http batch warm-up: {options.WarmupEvents:N0} events in {Stopwatch.GetElapsedTime(warmStarted).TotalSeconds:N1} s");
+        Scratch.Progress($"http batch warm-up: {options.WarmupEvents:N0} events in {Stopwatch.GetElapsedTime(warmStarted).TotalSeconds:N1} s");
         var statsBefore = await server.CommitStatsAsync();
 
         var next = -1;
@@ -154,7 +155,7 @@ internal static class CaptureBenchmark
         }));
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var rate = accepted / seconds;
-        Progress($"http batch: {rate:N0} events/s durable, peak RSS {server.PeakRssBytes / 1048576} MB");
+        Scratch.Progress($"http batch: {rate:N0} events/s durable, peak RSS {server.PeakRssBytes / 1048576} MB");
         return new JsonObject
         {
             ["connections"] = options.Connections,
@@ -195,25 +196,26 @@ internal static class CaptureBenchmark
     private static async Task<JsonObject> SingleAsync(BenchOptions options)
     {
         var body = Workload.Event(new Random(3), 0, messageId: null).ToJsonString();
-        var result = new JsonObject { ["connections"] = options.SingleConnections, ["seconds"] = options.Seconds, ["eventBytes"] = body.Length };
+        var seconds = options.Seconds ?? 10;
+        var result = new JsonObject { ["connections"] = options.SingleConnections, ["seconds"] = seconds, ["eventBytes"] = body.Length };
 
         // Baseline: Kestrel reading the same body and answering 201, nothing else, same load generator.
         await using (var noop = await NoopServerAsync())
         {
             var url = new Uri(noop.Urls.First() + "/api/passport/log");
             await Wrk.RunAsync(url, body, new Dictionary<string, string>(), options.SingleConnections, 2, options.WarmupSeconds);
-            var baseline = await Wrk.RunAsync(url, body, new Dictionary<string, string>(), options.SingleConnections, 2, options.Seconds);
-            Progress($"kestrel no-op: {baseline.RequestsPerSecond:N0} req/s, p99 {baseline.P99Ms} ms");
+            var baseline = await Wrk.RunAsync(url, body, new Dictionary<string, string>(), options.SingleConnections, 2, seconds);
+            Scratch.Progress($"kestrel no-op: {baseline.RequestsPerSecond:N0} req/s, p99 {baseline.P99Ms} ms");
             result["kestrelNoop"] = Describe(baseline);
         }
 
-        await using var server = await ServerProcess.StartAsync(Scratch("http-single"));
+        await using var server = await ServerProcess.StartAsync(Scratch.Directory("http-single"));
         var headers = new Dictionary<string, string> { ["X-Coliseum-Key"] = ServerProcess.WriteKey };
         var target = new Uri(server.Address, "/api/passport/log");
         await Wrk.RunAsync(target, body, headers, options.SingleConnections, 2, options.WarmupSeconds);
         var statsBefore = await server.CommitStatsAsync();
-        var coliseum = await Wrk.RunAsync(target, body, headers, options.SingleConnections, 2, options.Seconds);
-        Progress($"coliseum single: {coliseum.RequestsPerSecond:N0} req/s, p99 {coliseum.P99Ms} ms, peak RSS {server.PeakRssBytes / 1048576} MB");
+        var coliseum = await Wrk.RunAsync(target, body, headers, options.SingleConnections, 2, seconds);
+        Scratch.Progress($"coliseum single: {coliseum.RequestsPerSecond:N0} req/s, p99 {coliseum.P99Ms} ms, peak RSS {server.PeakRssBytes / 1048576} MB");
         var described = Describe(coliseum);
         described["serverPeakRssMB"] = server.PeakRssBytes / 1048576;
         described["server"] = Delta(await server.CommitStatsAsync(), statsBefore);
@@ -251,23 +253,4 @@ internal static class CaptureBenchmark
         await app.StartAsync();
         return app;
     }
-
-    /// <summary>Deletes the databases this run made (hundreds of MB each).</summary>
-    public static void CleanUp()
-    {
-        var root = Path.Combine(Path.GetTempPath(), "coliseum-bench");
-        if (Directory.Exists(root))
-        {
-            Directory.Delete(root, recursive: true);
-        }
-    }
-
-    private static string Scratch(string name)
-    {
-        var path = Path.Combine(Path.GetTempPath(), "coliseum-bench", $"{name}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(path);
-        return path;
-    }
-
-    private static void Progress(string message) => Console.Error.WriteLine($"[bench] {message}");
 }

@@ -5,6 +5,8 @@ using Coliseum.Bench;
 // Load driver for Coliseum's end-to-end figures. Prints one JSON document on stdout; progress goes to stderr.
 //   dotnet run -c Release --project bench/Coliseum.Bench -- capture [--events N] [--connections N] [--seconds N]
 //       [--warmup-events N] [--warmup-seconds N] [--single-connections N] [--per-batch N] [--random-ids 1]
+//   ... -- rebuild [--events N (1,000,000)] [--batch N (replay batch size)] [--seed N]
+//   ... -- freshness [--rate N (5,000 events/s)] [--seconds N (60)] [--baseline-seconds N (15)] [--warmup-seconds N (15)]
 var scenario = args.Length > 0 ? args[0] : "capture";
 var options = BenchOptions.Parse(args);
 var report = new JsonObject
@@ -16,6 +18,8 @@ var report = new JsonObject
 report["results"] = scenario switch
 {
     "capture" => await CaptureBenchmark.RunAsync(options),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}'; try: capture"),
+    "rebuild" => await RebuildBenchmark.RunAsync(options),
+    "freshness" => await FreshnessBenchmark.RunAsync(options),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}'; try: capture, rebuild, freshness"),
 };
 Console.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

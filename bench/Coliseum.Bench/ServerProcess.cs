@@ -8,6 +8,7 @@ namespace Coliseum.Bench;
 internal sealed class ServerProcess : IAsyncDisposable
 {
     public const string WriteKey = "bench-write-key";
+    public const string ReadKey = "bench-read-key";
 
     private readonly Process _process;
     private readonly CancellationTokenSource _sampling = new();
@@ -35,7 +36,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         info.ArgumentList.Add($"http://127.0.0.1:{port}");
         info.Environment["Coliseum__DataDirectory"] = dataDirectory;
         info.Environment["Coliseum__Keys__Write__0"] = WriteKey;
-        info.Environment["Coliseum__Keys__Read__0"] = "bench-read-key";
+        info.Environment["Coliseum__Keys__Read__0"] = ReadKey;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
@@ -65,20 +66,26 @@ internal sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException("coliseum did not start");
     }
 
+    /// <summary>The server's resident set now (VmRSS).</summary>
+    public async Task<long> RssBytesAsync()
+    {
+        foreach (var line in await File.ReadAllLinesAsync($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        return 0;
+    }
+
     private async Task SampleAsync()
     {
         while (!_sampling.IsCancellationRequested)
         {
             try
             {
-                foreach (var line in await File.ReadAllLinesAsync($"/proc/{_process.Id}/status"))
-                {
-                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    {
-                        var kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
-                        InterlockedMax(ref _peakRssBytes, kb * 1024);
-                    }
-                }
+                InterlockedMax(ref _peakRssBytes, await RssBytesAsync());
                 await Task.Delay(50, _sampling.Token);
             }
             catch (Exception) when (_sampling.IsCancellationRequested || _process.HasExited)
@@ -100,7 +107,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     public async Task<System.Text.Json.Nodes.JsonObject> CommitStatsAsync()
     {
         using var client = new HttpClient { BaseAddress = Address };
-        client.DefaultRequestHeaders.Add("Authorization", "Bearer bench-read-key");
+        client.DefaultRequestHeaders.Add("Authorization", $"Bearer {ReadKey}");
         var text = await client.GetStringAsync("/metrics");
         double Sum(string name) => text.Split('\n')
             .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))

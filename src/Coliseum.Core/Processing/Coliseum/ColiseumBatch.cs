@@ -14,7 +14,7 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
 
     private readonly List<Contribution> _contributions = [];
     private readonly Dictionary<RollupKey, (long Count, long Sum)> _rollups = [];
-    private readonly HashSet<(long Rollup, long User)> _members = [];
+    private readonly HashSet<(long Start, long Rollup, long User)> _members = [];
     private readonly Dictionary<long, RollupKey> _rollupsByHash = [];
     private readonly Dictionary<ScoreKey, long> _scores = [];
     private readonly Dictionary<BoardBucket, long> _touched = [];
@@ -134,7 +134,7 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
         if (key.EntityType != "user" && c.User is not null)
         {
             var hash = key.Hash();
-            var pair = (hash, StableHash.Start().Add(c.User).Value);
+            var pair = (key.BucketStart, hash, StableHash.Start().Add(c.User).Value);
             if (!consumer.Members.Contains(pair))
             {
                 _rollupsByHash[hash] = key;
@@ -169,10 +169,10 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
         // stored as 64-bit hashes: 16-byte rows keep the table small and its inserts cheap, and a collision
         // (about one in 10^12 for a million users in one rollup) is the only way a user could go uncounted.
         var newUsers = new Dictionary<RollupKey, long>();
-        var members = new BulkStatement("coliseum_rollup_users", ["rollup_hash", "user_hash"], "ON CONFLICT DO NOTHING RETURNING rollup_hash");
-        foreach (var (rollup, user) in _members)
+        var members = new BulkStatement("coliseum_rollup_users", ["bucket_start", "rollup_hash", "user_hash"], "ON CONFLICT DO NOTHING RETURNING rollup_hash");
+        foreach (var (start, rollup, user) in _members.Order())
         {
-            members.Add(rollup, user);
+            members.Add(start, rollup, user);
         }
         await members.FlushAsync(connection, transaction, cancellationToken, row =>
         {

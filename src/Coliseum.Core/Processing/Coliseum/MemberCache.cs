@@ -10,11 +10,11 @@ internal sealed class MemberCache
 {
     public const int Capacity = 262_144;
 
-    private HashSet<(long, long)> _current = [];
-    private HashSet<(long, long)> _previous = [];
+    private HashSet<(long, long, long)> _current = [];
+    private HashSet<(long, long, long)> _previous = [];
     private readonly Lock _lock = new();
 
-    public bool Contains((long Rollup, long User) pair)
+    public bool Contains((long Start, long Rollup, long User) pair)
     {
         lock (_lock)
         {
@@ -22,7 +22,7 @@ internal sealed class MemberCache
         }
     }
 
-    public void AddCommitted(IEnumerable<(long Rollup, long User)> pairs)
+    public void AddCommitted(IEnumerable<(long Start, long Rollup, long User)> pairs)
     {
         lock (_lock)
         {
@@ -31,7 +31,7 @@ internal sealed class MemberCache
                 if (_current.Count >= Capacity)
                 {
                     _previous = _current;
-                    _current = new HashSet<(long, long)>(Capacity);
+                    _current = new HashSet<(long, long, long)>(Capacity);
                 }
                 _current.Add(pair);
             }

@@ -52,10 +52,12 @@ CREATE TABLE coliseum_rollups (
 
 -- Who has been counted in each rollup's distinct users (not kept for user rollups: that is always 1), as
 -- 64-bit FNV-1a hashes of the rollup's key and of the user id (StableHash): small rows, cheap inserts.
+-- bucket_start leads the key so a batch's inserts land together (events arrive roughly in time order).
 CREATE TABLE coliseum_rollup_users (
-    rollup_hash  INTEGER NOT NULL,
-    user_hash    INTEGER NOT NULL,
-    PRIMARY KEY (rollup_hash, user_hash)
+    bucket_start  INTEGER NOT NULL,
+    rollup_hash   INTEGER NOT NULL,
+    user_hash     INTEGER NOT NULL,
+    PRIMARY KEY (bucket_start, rollup_hash, user_hash)
 ) WITHOUT ROWID;
 
 -- Every entity's score on every board, window bucket and scope ('' = the whole board).

@@ -9,7 +9,7 @@ public sealed class ProcessingOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Most log entries a consumer applies in one transaction while keeping up.</summary>
-    public int BatchSize { get; set; } = 5_000;
+    public int BatchSize { get; set; } = 1_000;
 
     /// <summary>Most entries per transaction during <c>coliseum replay</c>, where throughput matters more than latency.</summary>
     public int ReplayBatchSize { get; set; } = 20_000;

@@ -6,7 +6,7 @@ using Coliseum.Bench;
 //   dotnet run -c Release --project bench/Coliseum.Bench -- capture [--events N] [--connections N] [--seconds N]
 //       [--warmup-events N] [--warmup-seconds N] [--single-connections N] [--per-batch N] [--random-ids 1]
 //   ... -- rebuild [--events N (1,000,000)] [--batch N (replay batch size)] [--seed N]
-//   ... -- freshness [--rate N (5,000 events/s)] [--seconds N (60)] [--baseline-seconds N (15)] [--warmup-seconds N (15)]
+//   ... -- freshness [--rate N (5,000 events/s)] [--seconds N (60)] [--baseline-seconds N (15)] [--warmup-seconds N (15)] [--connections N (8)]
 var scenario = args.Length > 0 ? args[0] : "capture";
 var options = BenchOptions.Parse(args);
 var report = new JsonObject

@@ -52,8 +52,6 @@ public sealed class BulkStatement(string table, string[] columns, string suffix 
         }
     }
 
-    public void Clear() => _values.Clear();
-
     /// <summary>Writes every buffered row; calls <paramref name="onReturned"/> for each row a RETURNING clause yields.</summary>
     public async Task<long> FlushAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken, Action<IRowValues>? onReturned = null)
     {

@@ -50,9 +50,6 @@ public sealed partial class ConsumerRunner
 
     private long Second => _time.GetTimestamp() / _time.TimestampFrequency;
 
-    /// <summary>Raised after each commit with the new cursor (for live streams).</summary>
-    public event Action<string, long>? Applied;
-
     /// <summary>Keeps the consumer caught up until <paramref name="stop"/> fires; waits for the lease while another process holds it.</summary>
     public async Task RunAsync(CancellationToken stop)
     {
@@ -208,7 +205,6 @@ public sealed partial class ConsumerRunner
         await ApplyAsync(entries, cancellationToken).ConfigureAwait(false);
         ProcessingMetrics.Batch(Name, entries.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
         _rate.Add(Second, entries.Count);
-        Applied?.Invoke(Name, _cursor);
         return entries.Count;
     }
 

@@ -21,21 +21,9 @@ public sealed class TimeBuckets
 
     public static TimeBuckets Utc { get; } = new(TimeZoneInfo.Utc);
 
-    public TimeZoneInfo Zone => _zone;
-
     /// <summary>Resolves a configured zone name; throws <see cref="TimeZoneNotFoundException"/> with the name when unknown.</summary>
     public static TimeBuckets For(string zoneId) =>
         string.IsNullOrEmpty(zoneId) || zoneId.Equals("UTC", StringComparison.OrdinalIgnoreCase) ? Utc : new(TimeZoneInfo.FindSystemTimeZoneById(zoneId));
-
-    public long Start(string bucket, long unixMs) => bucket switch
-    {
-        "hour" => HourStart(unixMs),
-        "day" => DayStart(unixMs),
-        "week" => WeekStart(unixMs),
-        "month" => MonthStart(unixMs),
-        "all_time" => 0,
-        _ => throw new ArgumentOutOfRangeException(nameof(bucket), bucket, "bucket must be hour, day, week, month or all_time"),
-    };
 
     public long HourStart(long unixMs)
     {
@@ -69,14 +57,6 @@ public sealed class TimeBuckets
         var first = new DateTime(date.Year, date.Month, 1, 0, 0, 0, DateTimeKind.Unspecified);
         return _utc ? new DateTimeOffset(first, TimeSpan.Zero).ToUnixTimeMilliseconds() : ToUtc(first, unixMs);
     }
-
-    /// <summary>The start of the bucket after the one starting at <paramref name="bucketStart"/>.</summary>
-    public long Next(string bucket, long bucketStart) => bucket switch
-    {
-        "hour" => _utc ? bucketStart + HourMs : HourStart(bucketStart + HourMs + 1),
-        "day" => _utc ? bucketStart + DayMs : DayStart(bucketStart + DayMs + HourMs * 2),
-        _ => throw new ArgumentOutOfRangeException(nameof(bucket), bucket, "bucket must be hour or day"),
-    };
 
     private static long FloorTo(long value, long unit) => value - (((value % unit) + unit) % unit);
 

@@ -20,17 +20,14 @@ public sealed partial class SqlitePassportStore : IProcessorStore
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_checkpointer!.TakeCatchUp())
-            {
-                raw.sqlite3_wal_checkpoint_v2(writer.Handle, null, raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
-            }
+            BeforeWriteLocked(writer.Handle!);
             raw.sqlite3_exec(writer.Handle, "PRAGMA synchronous = NORMAL");
             try
             {
                 using var transaction = writer.BeginTransaction(deferred: false);
                 var bytes = await work(writer, transaction).ConfigureAwait(false);
                 transaction.Commit();
-                _checkpointer.AfterCommit(bytes);
+                _checkpointer!.AfterCommit(bytes);
             }
             finally
             {

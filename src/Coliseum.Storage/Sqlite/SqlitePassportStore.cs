@@ -77,22 +77,28 @@ public sealed partial class SqlitePassportStore : IPassportStore
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_checkpointer!.TakeCatchUp())
-            {
-                // Between transactions: copy what arrived during the background pass, so this commit restarts the WAL.
-                raw.sqlite3_wal_checkpoint_v2(writer.Handle, null, raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
-            }
-            else if (_checkpointer.WalBytes > SqliteCheckpointer.HardLimitBytes)
-            {
-                // The checkpoints cannot keep up (or a reader pins old frames): catch up before taking more.
-                Check(writer.Handle!, raw.sqlite3_wal_checkpoint_v2(writer.Handle, null, raw.SQLITE_CHECKPOINT_TRUNCATE, out _, out _));
-            }
+            BeforeWriteLocked(writer.Handle!);
             var bytes = AppendLocked(writer.Handle!, records, inserted);
-            _checkpointer.AfterCommit(bytes);
+            _checkpointer!.AfterCommit(bytes);
         }
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>Runs before every write transaction (capture's or a consumer's), holding the write lock.</summary>
+    private void BeforeWriteLocked(sqlite3 db)
+    {
+        if (_checkpointer!.TakeCatchUp())
+        {
+            // Between transactions: copy what arrived during the background pass, so this commit restarts the WAL.
+            raw.sqlite3_wal_checkpoint_v2(db, null, raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
+        }
+        else if (_checkpointer.WalBytes > SqliteCheckpointer.HardLimitBytes)
+        {
+            // The checkpoints cannot keep up (or a reader pins old frames): catch up before taking more.
+            Check(db, raw.sqlite3_wal_checkpoint_v2(db, null, raw.SQLITE_CHECKPOINT_TRUNCATE, out _, out _));
         }
     }
 

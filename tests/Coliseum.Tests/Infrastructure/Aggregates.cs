@@ -30,19 +30,7 @@ public static class Aggregates
         var snapshot = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var table in tables)
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT * FROM {table}";
-            using var reader = command.ExecuteReader();
-            var rows = new List<string>();
-            while (reader.Read())
-            {
-                var values = new string[reader.FieldCount];
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] = reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!;
-                }
-                rows.Add(string.Join('|', values));
-            }
+            var rows = Sql.Rows(databasePath, $"SELECT * FROM {table}");
             rows.Sort(StringComparer.Ordinal);
             snapshot[table] = rows;
         }

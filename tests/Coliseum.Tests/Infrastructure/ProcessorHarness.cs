@@ -2,7 +2,6 @@ using System.Text.Json;
 using Coliseum.Capture;
 using Coliseum.Processing;
 using Coliseum.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Coliseum.Tests.Infrastructure;
@@ -70,25 +69,7 @@ public sealed class ProcessorHarness : IAsyncDisposable
         new(consumer, Store, Store, Options, new LogSignal(), NullLogger.Instance, TimeProvider.System);
 
     /// <summary>Rows of a query as strings (NULL as "∅"), each row's columns joined by '|'.</summary>
-    public List<string> Rows(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        var rows = new List<string>();
-        while (reader.Read())
-        {
-            var values = new string[reader.FieldCount];
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!;
-            }
-            rows.Add(string.Join('|', values));
-        }
-        return rows;
-    }
+    public List<string> Rows(string sql) => Sql.Rows(DatabasePath, sql);
 
     public long Scalar(string sql) => Sql.Scalar<long>(DatabasePath, sql);
 

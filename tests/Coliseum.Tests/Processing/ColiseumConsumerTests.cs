@@ -172,7 +172,7 @@ public sealed class ColiseumConsumerTests
         await using var harness = await ProcessorHarness.CreateAsync();
         await harness.AppendAsync(Vote("u1", "a1", "e1", 5), Vote("u2", "a1", "e1", 7), Vote("u3", "a2", "e1", 2));
         // Written by something other than capture (an old version, a hand edit): the weight is not a number.
-        Sql.Scalar<long>(harness.DatabasePath, """UPDATE passport_log SET metadata = '{"artistId":"a1","eventId":"e1","channel":"app","weight":"seven"}' WHERE position = 2 RETURNING position""");
+        Sql.Execute(harness.DatabasePath, """UPDATE passport_log SET metadata = '{"artistId":"a1","eventId":"e1","channel":"app","weight":"seven"}' WHERE position = 2""");
         var consumer = new ColiseumConsumer(harness.Options);
         Assert.Equal(3, await harness.RunAsync(consumer));
 
@@ -182,7 +182,7 @@ public sealed class ColiseumConsumerTests
         Assert.Equal(["1|a1|5", "2|a2|2"], harness.Rows("SELECT rank, entity_id, score FROM coliseum_leaderboards WHERE leaderboard_id = 'top_artists_by_votes' AND time_window = 'all_time' AND scope = '' ORDER BY rank"));
 
         // Fixed at the source, then retried: counted once, resolved.
-        Sql.Scalar<long>(harness.DatabasePath, """UPDATE passport_log SET metadata = '{"artistId":"a1","eventId":"e1","channel":"app","weight":7}' WHERE position = 2 RETURNING position""");
+        Sql.Execute(harness.DatabasePath, """UPDATE passport_log SET metadata = '{"artistId":"a1","eventId":"e1","channel":"app","weight":7}' WHERE position = 2""");
         var runner = harness.Runner(consumer);
         Assert.Equal((1, 0), await runner.RetryDeadLettersAsync(CancellationToken.None));
         Assert.Equal((0, 0), await runner.RetryDeadLettersAsync(CancellationToken.None));
@@ -204,7 +204,7 @@ public sealed class ColiseumConsumerTests
         Assert.Contains("is being run by", refused.Message, StringComparison.Ordinal);
 
         // A lease left by a process that no longer exists on this machine is taken at once.
-        Sql.Scalar<long>(harness.DatabasePath, $"UPDATE consumer_cursors SET lease_owner = '{Environment.MachineName}:999999:gone', lease_until = 99999999999999 WHERE name = 'coliseum' RETURNING 1");
+        Sql.Execute(harness.DatabasePath, $"UPDATE consumer_cursors SET lease_owner = '{Environment.MachineName}:999999:gone', lease_until = 99999999999999 WHERE name = 'coliseum'");
         await harness.AppendAsync(Play("u2", "a1", "2026-11-20T10:00:00Z"));
         Assert.Equal(1, await other.CatchUpAsync(10, null, CancellationToken.None));
     }

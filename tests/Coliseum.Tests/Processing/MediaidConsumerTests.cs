@@ -233,13 +233,7 @@ public sealed class MediaidConsumerTests
             Play(minute: 4, user: "anon:dev-9", artist: "a1"),                                        // 4: a userId that collides with anonymous keys
             Event("passport.identified", 5, user: "u1", fields: """ "traits":{"email":"ana@example.com"} """),
             Play(minute: 6, user: "u1", artist: "a1"));
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={harness.DatabasePath};Pooling=False"))
-        {
-            connection.Open();
-            using var corrupt = connection.CreateCommand();
-            corrupt.CommandText = """UPDATE passport_log SET metadata = '{"traits":"not an object"}' WHERE position = 2""";
-            Assert.Equal(1, corrupt.ExecuteNonQuery());
-        }
+        Assert.Equal(1, Sql.Execute(harness.DatabasePath, """UPDATE passport_log SET metadata = '{"traits":"not an object"}' WHERE position = 2"""));
 
         await harness.RunAsync(new MediaidConsumer(harness.Options));
 

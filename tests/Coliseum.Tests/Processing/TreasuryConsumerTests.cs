@@ -254,14 +254,7 @@ public sealed class TreasuryConsumerTests
         $$"""{"type":"{{type}}","userId":"{{user}}","at":"{{at}}",{{fields.Trim()}}}""";
 
     /// <summary>Writes to the database by hand, as an operator or a bug could (to corrupt an entry behind the validator's back).</summary>
-    private static void Execute(ProcessorHarness harness, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={harness.DatabasePath};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        Assert.Equal(1, command.ExecuteNonQuery());
-    }
+    private static void Execute(ProcessorHarness harness, string sql) => Assert.Equal(1, Sql.Execute(harness.DatabasePath, sql));
 
     private static long Ms(string instant) => DateTimeOffset.Parse(instant, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
 

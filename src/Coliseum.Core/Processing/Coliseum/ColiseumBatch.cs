@@ -150,8 +150,6 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
         _touched[bucket] = Math.Max(_touched.GetValueOrDefault(bucket), at);
     }
 
-    public int ContributionCount => _contributions.Count;
-
     public override async Task<long> WriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         long bytes = 0;
@@ -298,11 +296,7 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
         }
     }
 
-    public override void Committed()
-    {
-        consumer.Members.AddCommitted(_members);
-        consumer.OnCommitted(_touched.Keys);
-    }
+    public override void Committed() => consumer.Members.AddCommitted(_members);
 }
 
 internal readonly record struct RollupKey(string Metric, string EntityType, string EntityId, string Currency, string Bucket, long BucketStart)
@@ -313,4 +307,4 @@ internal readonly record struct RollupKey(string Metric, string EntityType, stri
 internal readonly record struct ScoreKey(string Board, string Window, long BucketStart, string Scope, string EntityId);
 
 /// <summary>One materialised board: a leaderboard, a window's bucket, and a scope ("" for the whole board).</summary>
-public readonly record struct BoardBucket(string Board, string Window, long BucketStart, string Scope);
+internal readonly record struct BoardBucket(string Board, string Window, long BucketStart, string Scope);

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Text;
-using System.Text.Json;
 using Coliseum.Storage;
 
 namespace Coliseum.Processing.Coliseum;
@@ -45,8 +44,6 @@ public sealed class ColiseumConsumer : Consumer
     /// <summary>The enabled leaderboards by id.</summary>
     public IReadOnlyDictionary<string, LeaderboardDefinition> Boards { get; }
 
-    public TimeBuckets Buckets => _buckets;
-
     public override IReadOnlyList<string> ResetStatements { get; } =
     [
         "DELETE FROM coliseum_metrics",
@@ -63,51 +60,29 @@ public sealed class ColiseumConsumer : Consumer
 
     public override async Task<ConsumerBatch> PrepareAsync(IReadOnlyList<PassportEntry> entries, DbConnection reader, CancellationToken cancellationToken)
     {
-        var documents = new JsonDocument[entries.Count];
-        try
+        using var parsed = ParsedEntries.Parse(entries);
+        var attendedEvents = new HashSet<string>(StringComparer.Ordinal);
+        var retractions = new HashSet<VoteKey>();
+        for (var i = 0; i < entries.Count; i++)
         {
-            var attendedEvents = new HashSet<string>(StringComparer.Ordinal);
-            var retractions = new HashSet<VoteKey>();
-            for (var i = 0; i < entries.Count; i++)
+            var fields = parsed.Fields(i);
+            switch (entries[i].Record.EventType)
             {
-                documents[i] = JsonDocument.Parse(entries[i].Record.Metadata);
-                var fields = EventFields.Parse(documents[i]);
-                switch (entries[i].Record.EventType)
-                {
-                    case "concierto.event_attended":
-                        attendedEvents.Add(fields.RequiredString("eventId"));
-                        break;
-                    case "coliseum.vote_retracted" or "coliseum.vote_cast":
-                        retractions.Add(new VoteKey(UserOf(entries[i].Record) ?? "", fields.RequiredString("eventId"), fields.RequiredString("artistId")));
-                        break;
-                }
-            }
-            var batch = new ColiseumBatch(this, _buckets, _boardSize);
-            await batch.LoadAsync(reader, attendedEvents, retractions, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < entries.Count; i++)
-            {
-                Apply(entries[i], EventFields.Parse(documents[i]), batch);
-            }
-            return batch;
-        }
-        finally
-        {
-            foreach (var document in documents)
-            {
-                document?.Dispose();
+                case "concierto.event_attended":
+                    attendedEvents.Add(fields.RequiredString("eventId"));
+                    break;
+                case "coliseum.vote_retracted" or "coliseum.vote_cast":
+                    retractions.Add(new VoteKey(UserOf(entries[i].Record) ?? "", fields.RequiredString("eventId"), fields.RequiredString("artistId")));
+                    break;
             }
         }
-    }
-
-    /// <summary>Raised after a batch commits, with the board buckets whose top N it recomputed (for live streams).</summary>
-    public event Action<IReadOnlyCollection<BoardBucket>>? LeaderboardsChanged;
-
-    internal void OnCommitted(IReadOnlyCollection<BoardBucket> touched)
-    {
-        if (touched.Count > 0)
+        var batch = new ColiseumBatch(this, _buckets, _boardSize);
+        await batch.LoadAsync(reader, attendedEvents, retractions, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < entries.Count; i++)
         {
-            LeaderboardsChanged?.Invoke(touched);
+            Apply(entries[i], parsed.Fields(i), batch);
         }
+        return batch;
     }
 
     internal IReadOnlyList<(string Id, LeaderboardDefinition Board)> BoardsFor(string metric) =>

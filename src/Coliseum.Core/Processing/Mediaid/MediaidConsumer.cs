@@ -78,45 +78,34 @@ public sealed class MediaidConsumer : Consumer
     public override async Task<ConsumerBatch> PrepareAsync(IReadOnlyList<PassportEntry> entries, DbConnection reader, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var documents = new JsonDocument[entries.Count];
-        try
+        using var parsed = ParsedEntries.Parse(entries);
+        var users = new HashSet<string>(StringComparer.Ordinal);
+        var anonymousIds = new HashSet<string>(StringComparer.Ordinal);
+        var artists = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < entries.Count; i++)
         {
-            var users = new HashSet<string>(StringComparer.Ordinal);
-            var anonymousIds = new HashSet<string>(StringComparer.Ordinal);
-            var artists = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < entries.Count; i++)
+            var record = entries[i].Record;
+            var fields = parsed.Fields(i);
+            if (record.UserId is { } user)
             {
-                var record = entries[i].Record;
-                documents[i] = JsonDocument.Parse(record.Metadata);
-                var fields = EventFields.Parse(documents[i]);
-                if (record.UserId is { } user)
-                {
-                    users.Add(user);
-                }
-                if (record.AnonymousId is { } anonymousId)
-                {
-                    anonymousIds.Add(anonymousId);
-                }
-                if ((record.EventType == ArtistProfileUpdated || TasteWeights.ContainsKey(record.EventType)) && fields.String("artistId") is { } artist)
-                {
-                    artists.Add(artist);
-                }
+                users.Add(user);
             }
-            var batch = new MediaidBatch();
-            await batch.LoadAsync(reader, users, anonymousIds, artists, cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < entries.Count; i++)
+            if (record.AnonymousId is { } anonymousId)
             {
-                Apply(entries[i], EventFields.Parse(documents[i]), batch);
+                anonymousIds.Add(anonymousId);
             }
-            return batch;
-        }
-        finally
-        {
-            foreach (var document in documents)
+            if ((record.EventType == ArtistProfileUpdated || TasteWeights.ContainsKey(record.EventType)) && fields.String("artistId") is { } artist)
             {
-                document?.Dispose();
+                artists.Add(artist);
             }
         }
+        var batch = new MediaidBatch();
+        await batch.LoadAsync(reader, users, anonymousIds, artists, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            Apply(entries[i], parsed.Fields(i), batch);
+        }
+        return batch;
     }
 
     /// <summary>Applies one event. Reads and checks everything first, so an event that throws leaves the batch untouched.</summary>

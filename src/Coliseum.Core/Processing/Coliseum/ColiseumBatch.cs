@@ -165,7 +165,7 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
 
         // Distinct users: a (rollup, user) pair counts once, the first time it is inserted. Both sides are
         // stored as 64-bit hashes: 16-byte rows keep the table small and its inserts cheap, and a collision
-        // (about one in 10^12 for a million users in one rollup) is the only way a user could go uncounted.
+        // (about one chance in 10^7 for a million users in one rollup) is the only way a user could go uncounted.
         var newUsers = new Dictionary<RollupKey, long>();
         var members = new BulkStatement("coliseum_rollup_users", ["bucket_start", "rollup_hash", "user_hash"], "ON CONFLICT DO NOTHING RETURNING rollup_hash");
         foreach (var (start, rollup, user) in _members.Order())

@@ -42,6 +42,9 @@ public sealed partial class ConsumerRunner
 
     public Consumer Consumer => _consumer;
 
+    /// <summary>Raised after each commit that moved the cursor, with the consumer's name and new cursor (on the committing thread: keep handlers short).</summary>
+    public event Action<string, long>? Advanced;
+
     /// <summary>The position applied up to, as this process last committed or read it (-1 before the first read).</summary>
     public long Cursor => Volatile.Read(ref _cursor);
 
@@ -271,6 +274,7 @@ public sealed partial class ConsumerRunner
         }, cancellationToken).ConfigureAwait(false);
         _cursor = newCursor;
         batch?.Committed();
+        Advanced?.Invoke(Name, newCursor);
     }
 
     /// <summary>

@@ -21,6 +21,8 @@ public sealed class TimeBuckets
 
     public static TimeBuckets Utc { get; } = new(TimeZoneInfo.Utc);
 
+    public TimeZoneInfo Zone => _zone;
+
     /// <summary>Resolves a configured zone name; throws <see cref="TimeZoneNotFoundException"/> with the name when unknown.</summary>
     public static TimeBuckets For(string zoneId) =>
         string.IsNullOrEmpty(zoneId) || zoneId.Equals("UTC", StringComparison.OrdinalIgnoreCase) ? Utc : new(TimeZoneInfo.FindSystemTimeZoneById(zoneId));

@@ -1,6 +1,7 @@
 using Coliseum.Capture;
 using Coliseum.Operations;
 using Coliseum.Processing;
+using Coliseum.Query;
 using Coliseum.Security;
 using Coliseum.Storage;
 using Coliseum.Storage.Sqlite;
@@ -29,6 +30,11 @@ public static class ColiseumApp
         var keyOptions = builder.Configuration.GetSection(KeyOptions.Section).Get<KeyOptions>() ?? new KeyOptions();
         Validate(options, capture);
         var processing = ProcessingSetup.Read(builder.Configuration);
+        var query = builder.Configuration.GetSection(QueryOptions.Section).Get<QueryOptions>() ?? new QueryOptions();
+        if (query.Validate().ToList() is { Count: > 0 } queryErrors)
+        {
+            throw new OptionsValidationException(QueryOptions.Section, typeof(QueryOptions), queryErrors);
+        }
 
         builder.Services.AddOptions<ColiseumOptions>().BindConfiguration(ColiseumOptions.Section);
         builder.Services.AddSingleton(capture);
@@ -43,6 +49,13 @@ public static class ColiseumApp
             builder.Services.AddHostedService<ProcessorService>();
         }
         builder.Services.AddSingleton<CaptureService>();
+        builder.Services.AddSingleton(query);
+        builder.Services.AddSingleton<ChangeFeed>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ChangeFeed>());
+        builder.Services.AddSingleton<Leaderboards>();
+        builder.Services.AddSingleton<Series>();
+        builder.Services.AddSingleton<Counters>();
+        builder.Services.AddSingleton<StreamGate>();
         builder.Services.AddProblemDetails();
         builder.Services.AddRequestDecompression();
         builder.Services.AddOpenApi();
@@ -54,6 +67,7 @@ public static class ColiseumApp
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, CaptureJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(1, ColiseumJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(2, QueryJsonContext.Default);
             json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -76,10 +90,19 @@ public static class ColiseumApp
         app.UseStatusCodePages();
         app.UseRequestDecompression();
         app.MapOpenApi();
+        // A browsable reference over the same document (swagger-ui's files ship inside the package: no CDN).
+        app.UseSwaggerUI(ui =>
+        {
+            ui.SwaggerEndpoint("/openapi/v1.json", "Coliseum");
+            ui.RoutePrefix = "api/docs";
+            ui.DocumentTitle = "Coliseum API";
+        });
         app.MapPassportApi();
         app.MapSegmentApi();
         app.MapOperationsApi();
         app.MapColiseumApi();
+        app.MapQueryApi();
+        app.MapStreamApi();
         LogStarted(app.Logger, store.Provider, dataDirectory, capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
         return app;
     }

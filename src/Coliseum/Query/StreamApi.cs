@@ -47,14 +47,14 @@ internal static class StreamApi
         if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
         if (QueryApi.CheckBoard(boards, id, window, scope, limit, out var w, out var n) is { } invalid) { return invalid; }
         if (!gate.TryEnter(http)) { return Busy(http, gate); }
-        return TypedResults.ServerSentEvents(BoardItems(id, w, scope, n, LastEventId(http), boards, changes, options, time, http.RequestAborted));
+        return TypedResults.ServerSentEvents(BoardItems(id, w, scope, n, LastEventId(http), boards, changes, options, time, Ending(http)));
     }
 
     private static IResult StreamCounters(HttpContext http, Counters counters, ChangeFeed changes, StreamGate gate, QueryOptions options, TimeProvider time)
     {
         if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
         if (!gate.TryEnter(http)) { return Busy(http, gate); }
-        return TypedResults.ServerSentEvents(CounterItems(LastEventId(http), counters, changes, options, time, http.RequestAborted));
+        return TypedResults.ServerSentEvents(CounterItems(LastEventId(http), counters, changes, options, time, Ending(http)));
     }
 
     private static IResult StreamPassport(HttpContext http, string? types, string? from, IPassportStore log, LogSignal signal, ChangeFeed changes, StreamGate gate, QueryOptions options, TimeProvider time)
@@ -83,13 +83,22 @@ internal static class StreamApi
             return QueryProblems.Create(400, "from must be head or a log position (0 replays the whole log)", "from");
         }
         if (!gate.TryEnter(http)) { return Busy(http, gate); }
-        return TypedResults.ServerSentEvents(PassportItems(after, filter, log, signal, changes, options, time, http.RequestAborted));
+        return TypedResults.ServerSentEvents(PassportItems(after, filter, log, signal, changes, options, time, Ending(http)));
     }
 
     private static IResult Busy(HttpContext http, StreamGate gate)
     {
         http.Response.Headers.RetryAfter = "5";
         return QueryProblems.Create(503, $"this server is already serving {gate.Limit} live streams; retry later or raise Coliseum:Query:MaxStreams");
+    }
+
+    /// <summary>Ends a stream when its client goes or the server shuts down (so open dashboards don't hold up a restart).</summary>
+    private static CancellationToken Ending(HttpContext http)
+    {
+        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        var ending = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        http.Response.RegisterForDispose(ending);
+        return ending.Token;
     }
 
     private static string? LastEventId(HttpContext http)
@@ -169,6 +178,7 @@ internal static class StreamApi
         var lastWrite = time.GetTimestamp();
         var buffer = new ArrayBufferWriter<byte>(1024);
         var first = true;
+        var caughtUp = false;
         while (true)
         {
             var logNext = signal.Next;
@@ -193,12 +203,13 @@ internal static class StreamApi
             {
                 continue;
             }
-            if (first)
+            if (!caughtUp)
             {
-                // Tell the client where it stands, so a reconnect resumes from here even if nothing matched yet.
-                first = false;
+                // The replay (if any) is done: say where the client stands, so a reconnect resumes from here even if nothing matched.
+                caughtUp = true;
                 lastWrite = time.GetTimestamp();
-                yield return new SseItem<string>(string.Create(CultureInfo.InvariantCulture, $"{{\"position\":{position}}}"), "ready") { EventId = position.ToString(CultureInfo.InvariantCulture), ReconnectionInterval = Retry };
+                yield return new SseItem<string>(string.Create(CultureInfo.InvariantCulture, $"{{\"position\":{position}}}"), "ready") { EventId = position.ToString(CultureInfo.InvariantCulture), ReconnectionInterval = first ? Retry : null };
+                first = false;
             }
             if (!await WaitAsync(Task.WhenAny(logNext, next), lastWrite, options, time, cancellationToken, minimum: TimeSpan.Zero).ConfigureAwait(false))
             {

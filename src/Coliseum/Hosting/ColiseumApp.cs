@@ -54,6 +54,7 @@ public static class ColiseumApp
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, CaptureJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(1, ColiseumJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Add(Coliseum.Query.FunnelJsonContext.Default);
             json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -80,6 +81,8 @@ public static class ColiseumApp
         app.MapSegmentApi();
         app.MapOperationsApi();
         app.MapColiseumApi();
+        Coliseum.Query.FunnelApi.MapFunnelApi(app);
+        Coliseum.Query.AttributionApi.MapAttributionApi(app);
         LogStarted(app.Logger, store.Provider, dataDirectory, capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
         return app;
     }

@@ -20,6 +20,8 @@ internal sealed record BenchOptions
     /// <summary>How long the idle-server baseline of freshness runs.</summary>
     public int BaselineSeconds { get; init; } = 15;
     public int Seed { get; init; } = 42;
+    /// <summary>Funnel: also rebuild the coliseum consumer without the funnel index, to measure what it costs.</summary>
+    public bool IndexCost { get; init; } = true;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -41,6 +43,7 @@ internal sealed record BenchOptions
                 "--rate" => options with { Rate = value },
                 "--baseline-seconds" => options with { BaselineSeconds = value },
                 "--seed" => options with { Seed = value },
+                "--index-cost" => options with { IndexCost = value != 0 },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

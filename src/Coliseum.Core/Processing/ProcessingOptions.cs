@@ -29,6 +29,9 @@ public sealed class ProcessingOptions
     /// <summary>How many entries each leaderboard keeps materialised (the most a reader can ask for).</summary>
     public int LeaderboardSize { get; set; } = 100;
 
+    /// <summary>How many days before a conversion a touchpoint is credited to it (first- and last-touch attribution).</summary>
+    public int AttributionLookbackDays { get; set; } = 30;
+
     /// <summary>Leaderboards by id; the ten built-in ones are present unless removed (set a board's <c>Enabled</c> to false).</summary>
     public Dictionary<string, LeaderboardDefinition> Leaderboards { get; set; } = LeaderboardDefinition.BuiltIn();
 }

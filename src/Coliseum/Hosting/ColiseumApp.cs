@@ -68,6 +68,7 @@ public static class ColiseumApp
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, CaptureJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(1, ColiseumJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(2, QueryJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(3, FunnelJsonContext.Default);
             json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -103,6 +104,8 @@ public static class ColiseumApp
         app.MapColiseumApi();
         app.MapQueryApi();
         app.MapStreamApi();
+        app.MapFunnelApi();
+        app.MapAttributionApi();
         LogStarted(app.Logger, store.Provider, dataDirectory, capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
         return app;
     }

@@ -17,6 +17,7 @@ internal static partial class ProcessingSetup
         if (options.LeaseSeconds is < 2 or > 300) { errors.Add("Coliseum:Processing:LeaseSeconds must be between 2 and 300"); }
         if (options.IdlePollMilliseconds is < 10 or > 60_000) { errors.Add("Coliseum:Processing:IdlePollMilliseconds must be between 10 and 60000"); }
         if (options.LeaderboardSize is < 1 or > 1_000) { errors.Add("Coliseum:Processing:LeaderboardSize must be between 1 and 1000"); }
+        if (options.AttributionLookbackDays is < 1 or > 365) { errors.Add("Coliseum:Processing:AttributionLookbackDays must be between 1 and 365"); }
         try
         {
             TimeBuckets.For(options.TimeZone);

@@ -24,6 +24,9 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
     private readonly Dictionary<(string Event, string Artist), (string? Role, long Position)> _newParticipation = [];
     private readonly Dictionary<(string Type, string Id), (string Name, long Position, long At)> _names = [];
 
+    /// <summary>Touchpoints and conversion credits (<c>coliseum_touchpoints</c>, <c>conversion_attributions</c>).</summary>
+    public AttributionBatch Attribution { get; } = new(consumer.AttributionLookbackMs);
+
     /// <summary>Loads the committed state this batch's events depend on.</summary>
     public async Task LoadAsync(DbConnection reader, HashSet<string> attendedEvents, HashSet<VoteKey> votes, CancellationToken cancellationToken)
     {
@@ -197,6 +200,7 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
 
         await WriteStateAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         await WriteLeaderboardsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        bytes += await Attribution.WriteAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         bytes += _scores.Count * 70L + _touched.Count * boardSize * 80L;
         return bytes;
     }

@@ -21,6 +21,7 @@ public sealed class ColiseumConsumer : Consumer
     {
         _buckets = TimeBuckets.For(options.TimeZone);
         _boardSize = options.LeaderboardSize;
+        AttributionLookbackMs = options.AttributionLookbackDays * 86_400_000L;
         Boards = options.Leaderboards.Where(b => b.Value.Enabled).ToDictionary(b => b.Key, b => b.Value, StringComparer.Ordinal);
         foreach (var (id, board) in Boards.OrderBy(b => b.Key, StringComparer.Ordinal))
         {
@@ -39,6 +40,9 @@ public sealed class ColiseumConsumer : Consumer
 
     internal MemberCache Members { get; } = new();
 
+    /// <summary>How far before a conversion its touchpoints are credited (<c>AttributionLookbackDays</c>).</summary>
+    internal long AttributionLookbackMs { get; }
+
     public override void Invalidate() => Members.Clear();
 
     /// <summary>The enabled leaderboards by id.</summary>
@@ -53,6 +57,8 @@ public sealed class ColiseumConsumer : Consumer
         "DELETE FROM coliseum_leaderboard_windows",
         "DELETE FROM coliseum_leaderboards",
         "DELETE FROM coliseum_votes",
+        "DELETE FROM coliseum_touchpoints",
+        "DELETE FROM conversion_attributions",
         "DELETE FROM artist_event_participation",
         // Names set through the entities API are not in the log: a replay keeps them.
         "DELETE FROM coliseum_entities WHERE source = 'event'",
@@ -82,6 +88,7 @@ public sealed class ColiseumConsumer : Consumer
         {
             Apply(entries[i], parsed.Fields(i), batch);
         }
+        await batch.Attribution.ResolveAsync(reader, cancellationToken).ConfigureAwait(false);
         return batch;
     }
 
@@ -229,6 +236,7 @@ public sealed class ColiseumConsumer : Consumer
                 batch.Add(Make(r.EventType, value, metadataText));
                 break;
         }
+        batch.Attribution.Observe(entry, f);
     }
 }
 

@@ -54,6 +54,7 @@ public sealed class ColiseumConsumer : Consumer
         "DELETE FROM coliseum_leaderboards",
         "DELETE FROM coliseum_votes",
         "DELETE FROM artist_event_participation",
+        "DELETE FROM coliseum_breakdowns",
         // Names set through the entities API are not in the log: a replay keeps them.
         "DELETE FROM coliseum_entities WHERE source = 'event'",
     ];

@@ -20,6 +20,8 @@ internal sealed record BenchOptions
     /// <summary>How long the idle-server baseline of freshness runs.</summary>
     public int BaselineSeconds { get; init; } = 15;
     public int Seed { get; init; } = 42;
+    /// <summary>Timed repetitions of the artist report (report scenario).</summary>
+    public int Repetitions { get; init; } = 200;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -41,6 +43,7 @@ internal sealed record BenchOptions
                 "--rate" => options with { Rate = value },
                 "--baseline-seconds" => options with { BaselineSeconds = value },
                 "--seed" => options with { Seed = value },
+                "--repetitions" => options with { Repetitions = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

@@ -33,9 +33,7 @@ internal sealed class ReportReader : IAsyncDisposable
         try
         {
             var transaction = BeginSnapshot(connection);
-            var zone = string.IsNullOrEmpty(processing.TimeZone) || processing.TimeZone.Equals("UTC", StringComparison.OrdinalIgnoreCase)
-                ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(processing.TimeZone);
-            return new ReportReader(connection, transaction, TimeBuckets.For(processing.TimeZone), zone);
+            return new ReportReader(connection, transaction, TimeBuckets.For(processing.TimeZone), ZoneOf(processing.TimeZone));
         }
         catch
         {
@@ -43,6 +41,10 @@ internal sealed class ReportReader : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The configured zone as <see cref="TimeBuckets.For"/> resolves it.</summary>
+    public static TimeZoneInfo ZoneOf(string zoneId) =>
+        string.IsNullOrEmpty(zoneId) || zoneId.Equals("UTC", StringComparison.OrdinalIgnoreCase) ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(zoneId);
 
     /// <summary>
     /// SQLite-specific: a deferred BEGIN, whose snapshot (WAL) is taken by the first read and held to the end;

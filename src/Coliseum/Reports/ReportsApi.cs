@@ -46,7 +46,7 @@ internal static class ReportsApi
         using (document)
         {
             var buckets = TimeBuckets.For(processing.TimeZone);
-            var zone = processing.TimeZone.Equals("UTC", StringComparison.OrdinalIgnoreCase) || processing.TimeZone.Length == 0 ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(processing.TimeZone);
+            var zone = ReportReader.ZoneOf(processing.TimeZone);
             var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(now.UtcDateTime, zone));
             if (ReportRequest.Parse(document.RootElement, today, out var problem) is not { } request)
             {

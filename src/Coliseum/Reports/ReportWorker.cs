@@ -44,14 +44,16 @@ internal sealed partial class ReportWorker(ReportQueue queue, ReportOptions opti
 
     private async Task RunAsync(long id, CancellationToken ct)
     {
-        var row = await ReportRows.FindAsync(store, id, ct);
-        if (row is null || row.Status is ReportRows.Done or ReportRows.Failed)
-        {
-            return;
-        }
-        await ReportRows.SetRunningAsync(store, id, Now, ct);
+        string type = "?";
         try
         {
+            var row = await ReportRows.FindAsync(store, id, ct);
+            if (row is null || row.Status is ReportRows.Done or ReportRows.Failed)
+            {
+                return;
+            }
+            type = row.Type;
+            await ReportRows.SetRunningAsync(store, id, Now, ct);
             var parameters = JsonSerializer.Deserialize(row.Params, ReportsJsonContext.Default.ReportParams)
                 ?? throw new ReportException("the stored params are empty");
             var (positions, result) = await ComputeAsync(store, processing, row.Type, parameters, ct);
@@ -59,8 +61,16 @@ internal sealed partial class ReportWorker(ReportQueue queue, ReportOptions opti
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            Failed(logger, id, row.Type, ex);
-            await ReportRows.SetFailedAsync(store, id, ex.Message, Now, ct);
+            Failed(logger, id, type, ex);
+            try
+            {
+                await ReportRows.SetFailedAsync(store, id, ex.Message, Now, ct);
+            }
+            catch (Exception again) when (!ct.IsCancellationRequested)
+            {
+                // The database is unavailable: the row stays pending or running and is computed again at the next start.
+                Failed(logger, id, type, again);
+            }
         }
     }
 

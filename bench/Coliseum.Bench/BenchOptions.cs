@@ -22,6 +22,8 @@ internal sealed record BenchOptions
     public int Seed { get; init; } = 42;
     /// <summary>Funnel: also rebuild the coliseum consumer without the funnel index, to measure what it costs.</summary>
     public bool IndexCost { get; init; } = true;
+    /// <summary>Timed repetitions of the artist report (report scenario).</summary>
+    public int Repetitions { get; init; } = 200;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -44,6 +46,7 @@ internal sealed record BenchOptions
                 "--baseline-seconds" => options with { BaselineSeconds = value },
                 "--seed" => options with { Seed = value },
                 "--index-cost" => options with { IndexCost = value != 0 },
+                "--repetitions" => options with { Repetitions = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

@@ -6,6 +6,7 @@ using Coliseum.Bench;
 //   dotnet run -c Release --project bench/Coliseum.Bench -- capture [--events N] [--connections N] [--seconds N]
 //       [--warmup-events N] [--warmup-seconds N] [--single-connections N] [--per-batch N] [--random-ids 1]
 //   ... -- rebuild [--events N (1,000,000)] [--batch N (replay batch size)] [--seed N]
+//   ... -- report [--events N (1,000,000)] [--repetitions N (200)] [--seed N]
 //   ... -- freshness [--rate N (5,000 events/s)] [--seconds N (60)] [--baseline-seconds N (15)] [--warmup-seconds N (15)] [--connections N (8)]
 //   ... -- funnel [--events N (1,000,000)] [--index-cost 0|1 (1: a second coliseum rebuild without the funnel index)] [--seed N]
 var scenario = args.Length > 0 ? args[0] : "capture";
@@ -22,6 +23,7 @@ report["results"] = scenario switch
     "rebuild" => await RebuildBenchmark.RunAsync(options),
     "freshness" => await FreshnessBenchmark.RunAsync(options),
     "funnel" => await FunnelBenchmark.RunAsync(options),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}'; try: capture, rebuild, freshness"),
+    "report" => await ReportBenchmark.RunAsync(options),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}'; try: capture, rebuild, freshness, funnel, report"),
 };
 Console.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -17,9 +17,9 @@ namespace Coliseum.Bench;
 internal static class RebuildBenchmark
 {
     private const int AppendBatch = 5_000;
-    private const long SpanMs = 30L * 86_400_000;
+    internal const long SpanMs = 30L * 86_400_000;
     private const double TargetEventsPerSecond = 150_000;
-    private static readonly long StartMs = new DateTimeOffset(2026, 10, 26, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    internal static readonly long StartMs = new DateTimeOffset(2026, 10, 26, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
 
     public static async Task<JsonObject> RunAsync(BenchOptions options)
     {
@@ -86,7 +86,7 @@ internal static class RebuildBenchmark
     }
 
     /// <summary>Generates, validates and appends the workload in transactions of 5,000 (not part of the measured figures).</summary>
-    private static async Task<JsonObject> LoadAsync(SqlitePassportStore store, int events, int seed)
+    internal static async Task<JsonObject> LoadAsync(SqlitePassportStore store, int events, int seed)
     {
         Scratch.Progress($"generating and appending {events:N0} events");
         var catalogue = new MusicCatalogue(seed, StartMs, SpanMs);
@@ -272,7 +272,7 @@ internal static class RebuildBenchmark
     private static JsonObject Tables(string path, long logBytes, int events)
     {
         var rows = new JsonObject();
-        foreach (var table in new[] { "coliseum_metrics", "coliseum_rollups", "coliseum_rollup_users", "coliseum_leaderboard_scores", "coliseum_leaderboard_windows", "coliseum_leaderboards", "coliseum_votes", "artist_event_participation", "coliseum_entities" })
+        foreach (var table in new[] { "coliseum_metrics", "coliseum_rollups", "coliseum_rollup_users", "coliseum_leaderboard_scores", "coliseum_leaderboard_windows", "coliseum_leaderboards", "coliseum_votes", "artist_event_participation", "coliseum_entities", "coliseum_breakdowns" })
         {
             rows[table] = Sql.Scalar(path, $"SELECT COUNT(*) FROM {table}");
         }

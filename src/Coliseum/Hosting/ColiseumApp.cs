@@ -1,7 +1,9 @@
 using Coliseum.Capture;
 using Coliseum.Operations;
+using Coliseum.Passport;
 using Coliseum.Processing;
 using Coliseum.Query;
+using Coliseum.Reports;
 using Coliseum.Security;
 using Coliseum.Storage;
 using Coliseum.Storage.Sqlite;
@@ -56,6 +58,9 @@ public static class ColiseumApp
         builder.Services.AddSingleton<Series>();
         builder.Services.AddSingleton<Counters>();
         builder.Services.AddSingleton<StreamGate>();
+        builder.Services.AddSingleton(ReadReportOptions(builder.Configuration));
+        builder.Services.AddSingleton<ReportQueue>();
+        builder.Services.AddHostedService<ReportWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddRequestDecompression();
         builder.Services.AddOpenApi();
@@ -69,6 +74,7 @@ public static class ColiseumApp
             json.SerializerOptions.TypeInfoResolverChain.Insert(1, ColiseumJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(2, QueryJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(3, FunnelJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(4, ReportsJsonContext.Default);
             json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -106,6 +112,8 @@ public static class ColiseumApp
         app.MapStreamApi();
         app.MapFunnelApi();
         app.MapAttributionApi();
+        app.MapReportsApi();
+        app.MapPassportMeApi();
         LogStarted(app.Logger, store.Provider, dataDirectory, capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
         return app;
     }
@@ -136,6 +144,19 @@ public static class ColiseumApp
         {
             throw new OptionsValidationException(ColiseumOptions.Section, typeof(ColiseumOptions), errors);
         }
+    }
+
+    private static ReportOptions ReadReportOptions(IConfiguration configuration)
+    {
+        var reports = configuration.GetSection(ReportOptions.Section).Get<ReportOptions>() ?? new ReportOptions();
+        var errors = new List<string>();
+        if (reports.MaxPending is < 1 or > 10_000) { errors.Add("Coliseum:Reports:MaxPending must be between 1 and 10000"); }
+        if (reports.Concurrency is < 1 or > 16) { errors.Add("Coliseum:Reports:Concurrency must be between 1 and 16"); }
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(ReportOptions.Section, typeof(ReportOptions), errors);
+        }
+        return reports;
     }
 
     private static void LogStarted(ILogger logger, string provider, string dataDirectory, string trackingPlan, bool keyless) =>

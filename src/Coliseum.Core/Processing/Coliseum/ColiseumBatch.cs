@@ -23,6 +23,7 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
     private readonly Dictionary<string, SortedSet<string>> _participation = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Event, string Artist), (string? Role, long Position)> _newParticipation = [];
     private readonly Dictionary<(string Type, string Id), (string Name, long Position, long At)> _names = [];
+    private readonly Dictionary<(string SubjectType, string SubjectId, string Dimension, string DimensionId, long Day), long> _breakdowns = [];
 
     /// <summary>Touchpoints and conversion credits (<c>coliseum_touchpoints</c>, <c>conversion_attributions</c>).</summary>
     public AttributionBatch Attribution { get; } = new(consumer.AttributionLookbackMs);
@@ -94,6 +95,7 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
         var day = buckets.DayStart(c.Timestamp);
         AddRollups(c, "hour", hour);
         AddRollups(c, "day", day);
+        AddBreakdowns(c, day);
         var boards = consumer.BoardsFor(c.Metric);
         if (boards.Count == 0)
         {
@@ -143,6 +145,24 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
                 _rollupsByHash[hash] = key;
                 _members.Add(pair);
             }
+        }
+    }
+
+    /// <summary>The per-day combinations the reports need and no rollup holds (coliseum_breakdowns).</summary>
+    private void AddBreakdowns(Contribution c, long day)
+    {
+        switch (c.Metric)
+        {
+            case "player.track_played":
+                if (c.Artist is { } artist && c.Track is { } track) { CollectionsMarshal.GetValueRefOrAddDefault(_breakdowns, ("artist", artist, "track", track, day), out _)++; }
+                if (c.User is { } fan && c.Artist is { } played) { CollectionsMarshal.GetValueRefOrAddDefault(_breakdowns, ("user", fan, "artist", played, day), out _)++; }
+                break;
+            case Metric.ArtistAttendance when c.Artist is { } performer && c.City is { } city:
+                CollectionsMarshal.GetValueRefOrAddDefault(_breakdowns, ("artist", performer, "city", city, day), out _)++;
+                break;
+            case "concierto.event_attended" when c.User is { } attendee && c.Event is { } attended:
+                CollectionsMarshal.GetValueRefOrAddDefault(_breakdowns, ("user", attendee, "event", attended, day), out _)++;
+                break;
         }
     }
 
@@ -197,6 +217,15 @@ internal sealed class ColiseumBatch(ColiseumConsumer consumer, TimeBuckets bucke
         }
         await rollups.FlushAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         bytes += _rollups.Count * 90L;
+
+        var breakdowns = new BulkStatement("coliseum_breakdowns", ["subject_type", "subject_id", "dimension", "dimension_id", "bucket_start", "count"],
+            "ON CONFLICT (subject_type, subject_id, dimension, bucket_start, dimension_id) DO UPDATE SET count = coliseum_breakdowns.count + excluded.count");
+        foreach (var ((subjectType, subjectId, dimension, dimensionId, day), count) in _breakdowns)
+        {
+            breakdowns.Add(subjectType, subjectId, dimension, dimensionId, day, count);
+        }
+        await breakdowns.FlushAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        bytes += _breakdowns.Count * 60L;
 
         await WriteStateAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         await WriteLeaderboardsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);

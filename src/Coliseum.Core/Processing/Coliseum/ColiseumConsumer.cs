@@ -60,6 +60,7 @@ public sealed class ColiseumConsumer : Consumer
         "DELETE FROM coliseum_touchpoints",
         "DELETE FROM conversion_attributions",
         "DELETE FROM artist_event_participation",
+        "DELETE FROM coliseum_breakdowns",
         // Names set through the entities API are not in the log: a replay keeps them.
         "DELETE FROM coliseum_entities WHERE source = 'event'",
     ];

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Coliseum.Capture;
+using Coliseum.Processing;
+using Coliseum.Reports;
+using Coliseum.Security;
+
+namespace Coliseum.Passport;
+
+/// <summary>
+/// <c>GET /api/passport/me</c>: one user's own entries (newest first, paged by position) and their passport
+/// summary. Until user tokens exist (the security issue) the caller is an admin naming the user with
+/// <c>?userId=</c>; <see cref="SubjectOf"/> is the one place a token's <c>sub</c> will take over.
+/// </summary>
+internal static class PassportMeApi
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 500;
+    public const int TopArtists = 10;
+
+    public static IEndpointRouteBuilder MapPassportMeApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/passport/me", MeAsync).WithTags("Passport")
+            .WithSummary("A user's own entries (newest first; ?limit ≤ 500, ?before=<position>) and passport summary (admin key + ?userId= until user tokens)");
+        return app;
+    }
+
+    /// <summary>Whose passport this request may read, or the 4xx to answer.</summary>
+    private static (string? UserId, IResult? Problem) SubjectOf(HttpContext http, string? userId)
+    {
+        if (Access.Require(http, KeyRole.Admin) is { } denied) { return (null, denied); }
+        if (userId is not { Length: > 0 and <= ReportRequest.MaxIdLength })
+        {
+            return (null, Problems.Create(400, $"userId is required: 1 to {ReportRequest.MaxIdLength} characters", "userId"));
+        }
+        return (userId, null);
+    }
+
+    private static async Task<IResult> MeAsync(HttpContext http, string? userId, int? limit, long? before, IProcessorStore store, ProcessingOptions processing, CancellationToken cancellationToken)
+    {
+        var (user, problem) = SubjectOf(http, userId);
+        if (problem is not null) { return problem; }
+        if (limit is < 1 or > MaxLimit) { return Problems.Create(400, $"limit must be between 1 and {MaxLimit}", "limit"); }
+        if (before is < 1) { return Problems.Create(400, "before must be a log position (a positive integer)", "before"); }
+        var take = limit ?? DefaultLimit;
+
+        await using var db = await ReportReader.OpenAsync(store, processing, cancellationToken);
+        var positions = await db.PositionsAsync(cancellationToken);
+        var entries = new List<PassportMeEntry>(take);
+        long? nextBefore = null;
+        // ix_passport_log_user (user_id, position): a seek to this user's newest entries, never a scan of the log.
+        await foreach (var r in db.RowsAsync("""
+            SELECT position, message_id, event_type, occurred_at, received_at, anonymous_id, session_id, device_id, entity_type, entity_id, metadata, context
+            FROM passport_log WHERE user_id = @u AND position < @before ORDER BY position DESC LIMIT @n
+            """, cancellationToken, ("@u", user), ("@before", before ?? long.MaxValue), ("@n", (long)take + 1)))
+        {
+            if (entries.Count == take)
+            {
+                nextBefore = entries[^1].Position;
+                break;
+            }
+            entries.Add(new PassportMeEntry(r.GetInt64(0), r.GetString(1), r.GetString(2), ReportReader.Iso(r.GetInt64(3))!, ReportReader.Iso(r.GetInt64(4))!,
+                Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), Text(r, 9), Json(r.GetString(10)), r.IsDBNull(11) ? null : Json(r.GetString(11))));
+        }
+        var summary = await SummaryAsync(db, user!, cancellationToken);
+        return TypedResults.Ok(new PassportMe(user!, positions, summary, entries, nextBefore));
+    }
+
+    /// <summary>All-time: the mediaid profile and event counts, the treasury balances, net votes (day rollups) and taste (DNA) top artists.</summary>
+    private static async Task<PassportSummary> SummaryAsync(ReportReader db, string user, CancellationToken ct)
+    {
+        var byType = new List<TypeCount>();
+        await foreach (var r in db.RowsAsync("SELECT event_type, count FROM mediaid_profile_events WHERE user_id = @u ORDER BY count DESC, event_type", ct, ("@u", user)))
+        {
+            byType.Add(new TypeCount(r.GetString(0), r.GetInt64(1)));
+        }
+        var money = new List<Balance>();
+        await foreach (var r in db.RowsAsync("""
+            SELECT currency, spent_cents, earned_cents, refunded_cents, paid_out_cents, balance_cents FROM treasury_balances
+            WHERE owner_type = 'user' AND owner_id = @u ORDER BY currency
+            """, ct, ("@u", user)))
+        {
+            money.Add(new Balance(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5)));
+        }
+        var votes = await db.RollupsAsync(Metric.Votes, "user", user, "", long.MinValue, long.MaxValue, ct);
+        var dna = new List<(string Artist, long Score)>();
+        await foreach (var r in db.RowsAsync("SELECT key, score FROM mediaid_dna WHERE user_id = @u AND kind = 'artist' AND score > 0 ORDER BY score DESC, key LIMIT @n", ct, ("@u", user), ("@n", (long)TopArtists)))
+        {
+            dna.Add((r.GetString(0), r.GetInt64(1)));
+        }
+        var names = await db.NamesAsync("artist", dna.Select(d => d.Artist), ct);
+        return new PassportSummary(await PassportReports.ProfileAsync(db, user, ct), byType, money, votes.Values.Sum(v => v.Sum),
+            [.. dna.Select(d => new Ranked(d.Artist, names[d.Artist], d.Score))]);
+    }
+
+    private static string? Text(System.Data.Common.DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static JsonElement Json(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Coliseum.Tests.Infrastructure;
+
+namespace Coliseum.Tests.Query;
+
+/// <summary>HTTP helpers for the query tests: send with a key, load events, wait for the consumers and for a report.</summary>
+public static class ReportClient
+{
+    public static async Task<HttpResponseMessage> SendAsync(TestServer server, HttpMethod method, string path, string? key, string? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (key is not null)
+        {
+            request.Headers.Add("Authorization", "Bearer " + key);
+        }
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+        return await server.Client.SendAsync(request);
+    }
+
+    /// <summary>Posts events in batches of 500 with the write key, then waits until every consumer has applied the whole log.</summary>
+    public static async Task LoadAsync(TestServer server, IEnumerable<JsonObject> events)
+    {
+        foreach (var chunk in events.Chunk(500))
+        {
+            var body = new JsonObject { ["events"] = new JsonArray([.. chunk.Select(e => e.DeepClone())]) }.ToJsonString();
+            using var response = await server.PostAsync("/api/passport/batch", body);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, text);
+            Assert.Contains("\"rejected\":[]", text, StringComparison.Ordinal);
+        }
+        await CaughtUpAsync(server);
+    }
+
+    public static async Task CaughtUpAsync(TestServer server)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await SendAsync(server, HttpMethod.Get, "/api/coliseum/status", TestServer.ReadKey);
+            last = await response.Content.ReadAsStringAsync();
+            var status = JsonDocument.Parse(last).RootElement;
+            var head = status.GetProperty("head").GetInt64();
+            if (status.GetProperty("consumers").EnumerateArray().All(c => c.GetProperty("cursor").GetInt64() == head))
+            {
+                return;
+            }
+            await Task.Delay(20);
+        }
+        throw new TimeoutException("the consumers never caught up: " + last);
+    }
+
+    /// <summary>Creates a report (expects 202) and waits until it is done or failed; returns the GET answer.</summary>
+    public static async Task<JsonElement> ReportAsync(TestServer server, string type, string parameters, string key = TestServer.ReadKey)
+    {
+        using var created = await SendAsync(server, HttpMethod.Post, "/api/coliseum/reports", key, $$"""{"type":"{{type}}","params":{{parameters}}}""");
+        var text = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == HttpStatusCode.Accepted, text);
+        var location = created.Headers.Location!.ToString();
+        return await WaitDoneAsync(server, location);
+    }
+
+    public static async Task<JsonElement> WaitDoneAsync(TestServer server, string location)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await SendAsync(server, HttpMethod.Get, location, TestServer.ReadKey);
+            last = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var report = JsonDocument.Parse(last).RootElement.Clone();
+            if (report.GetProperty("status").GetString() is "done" or "failed")
+            {
+                return report;
+            }
+            await Task.Delay(20);
+        }
+        throw new TimeoutException("the report never finished: " + last);
+    }
+}

@@ -24,6 +24,12 @@ internal sealed record BenchOptions
     public bool IndexCost { get; init; } = true;
     /// <summary>Timed repetitions of the artist report (report scenario).</summary>
     public int Repetitions { get; init; } = 200;
+    /// <summary>wrk connections reading (reads scenario).</summary>
+    public int Readers { get; init; } = 32;
+    /// <summary>Capture rate beside the reads, events/s (reads scenario).</summary>
+    public int CaptureRate { get; init; } = 2_000;
+    /// <summary>SSE subscribers (fanout scenario).</summary>
+    public int Subscribers { get; init; } = 1_000;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -47,6 +53,9 @@ internal sealed record BenchOptions
                 "--seed" => options with { Seed = value },
                 "--index-cost" => options with { IndexCost = value != 0 },
                 "--repetitions" => options with { Repetitions = value },
+                "--subscribers" => options with { Subscribers = value },
+                "--readers" => options with { Readers = value },
+                "--capture-rate" => options with { CaptureRate = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

@@ -9,6 +9,8 @@ using Coliseum.Bench;
 //   ... -- report [--events N (1,000,000)] [--repetitions N (200)] [--seed N]
 //   ... -- freshness [--rate N (5,000 events/s)] [--seconds N (60)] [--baseline-seconds N (15)] [--warmup-seconds N (15)] [--connections N (8)]
 //   ... -- funnel [--events N (1,000,000)] [--index-cost 0|1 (1: a second coliseum rebuild without the funnel index)] [--seed N]
+//   ... -- reads [--events N (100,000 loaded first)] [--readers N (32)] [--capture-rate N (2,000)] [--seconds N (20)]
+//   ... -- fanout [--subscribers N (1,000)] [--seconds N (30 probes)]
 var scenario = args.Length > 0 ? args[0] : "capture";
 var options = BenchOptions.Parse(args);
 var report = new JsonObject
@@ -24,6 +26,8 @@ report["results"] = scenario switch
     "freshness" => await FreshnessBenchmark.RunAsync(options),
     "funnel" => await FunnelBenchmark.RunAsync(options),
     "report" => await ReportBenchmark.RunAsync(options),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}'; try: capture, rebuild, freshness, funnel, report"),
+    "reads" => await QueryBenchmark.RunReadsAsync(options),
+    "fanout" => await QueryBenchmark.RunFanoutAsync(options),
+    _ => throw new ArgumentException($"unknown scenario '{scenario}'; try: capture, rebuild, freshness, funnel, report, reads, fanout"),
 };
 Console.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -11,12 +11,14 @@ internal static partial class Wrk
 
     public sealed record Result(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Non2xx, long SocketErrors);
 
-    public static async Task<Result> RunAsync(Uri url, string body, IDictionary<string, string> headers, int connections, int threads, int seconds)
+    /// <summary>POSTs <paramref name="body"/> as JSON; a null body GETs the URL instead.</summary>
+    public static async Task<Result> RunAsync(Uri url, string? body, IDictionary<string, string> headers, int connections, int threads, int seconds)
     {
         var script = Path.Combine(Path.GetTempPath(), $"wrk-{Guid.NewGuid():N}.lua");
-        var lua = "wrk.method = \"POST\"\n" +
+        var lua = (body is null ? "wrk.method = \"GET\"\n" :
+                  "wrk.method = \"POST\"\n" +
                   $"wrk.body = [==[{body}]==]\n" +
-                  "wrk.headers[\"Content-Type\"] = \"application/json\"\n" +
+                  "wrk.headers[\"Content-Type\"] = \"application/json\"\n") +
                   string.Concat(headers.Select(h => $"wrk.headers[\"{h.Key}\"] = \"{h.Value}\"\n"));
         await File.WriteAllTextAsync(script, lua);
         var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -39,14 +39,14 @@ internal static class QueryBenchmark
             var idle = await Wrk.RunAsync(board, null, headers, connections, 2, seconds);
 
             Scratch.Progress($"baseline under capture: GET /api/coliseum/leaderboards (key check + JSON, no database) for {seconds} s");
-            var baselineLoad = BackgroundLoad.Start(client, bodies, PerBatch, options.CaptureRate, 4);
+            var baselineLoad = BackgroundLoad.Start(client, bodies, PerBatch, options.CaptureRate, options.Connections);
             var baseline = await Wrk.RunAsync(list, null, headers, connections, 2, seconds);
             var baselineCapture = await baselineLoad.StopAsync(options.CaptureRate);
             await baselineLoad.DisposeAsync();
             await ServerStatus.WaitForCatchUpAsync(server.Address);
 
             Scratch.Progress($"board reads under capture at {options.CaptureRate:N0} events/s: {seconds} s");
-            var load = BackgroundLoad.Start(client, bodies, PerBatch, options.CaptureRate, 4);
+            var load = BackgroundLoad.Start(client, bodies, PerBatch, options.CaptureRate, options.Connections);
             var loaded = await Wrk.RunAsync(board, null, headers, connections, 2, seconds);
             var capture = await load.StopAsync(options.CaptureRate);
             await load.DisposeAsync();
@@ -60,6 +60,7 @@ internal static class QueryBenchmark
                 ["what"] = $"wrk GET {BoardPath} (read key), {connections} connections, 2 threads, on the same 2 cores as the server",
                 ["underCapture"] = Describe(loaded),
                 ["captureDuringReads"] = capture,
+                ["captureConnections"] = options.Connections,
                 ["baselineNoDatabaseUnderCapture"] = Describe(baseline),
                 ["captureDuringBaseline"] = baselineCapture,
                 ["captureIdle"] = Describe(idle),
@@ -251,7 +252,7 @@ internal static class QueryBenchmark
         var workload = new MusicWorkload(catalogue, options.Seed);
         var bodies = Enumerable.Range(0, 2_000).Select(_ => workload.LiveBatch(PerBatch)).ToArray();
         var server = await ServerProcess.StartAsync(Scratch.Directory(name));
-        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 8 }) { BaseAddress = server.Address };
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(8, options.Connections) }) { BaseAddress = server.Address };
         client.DefaultRequestHeaders.Add("X-Coliseum-Key", ServerProcess.WriteKey);
         var events = options.Events ?? 100_000;
         Scratch.Progress($"loading {events:N0} events of the mix");
@@ -259,13 +260,13 @@ internal static class QueryBenchmark
         {
             await PostAsync(client, chunk);
         }
-        for (var i = 0; i < events / PerBatch; i++)
+        await Parallel.ForEachAsync(Enumerable.Range(0, events / PerBatch), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, cancellationToken) =>
         {
             using var content = new ByteArrayContent(bodies[i % bodies.Length]);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await client.PostAsync("/api/passport/batch", content);
+            using var response = await client.PostAsync("/api/passport/batch", content, cancellationToken);
             response.EnsureSuccessStatusCode();
-        }
+        });
         await ServerStatus.WaitForCatchUpAsync(server.Address);
         return (server, client, bodies);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Coliseum.Capture;
+using Coliseum.Query;
 using Coliseum.Processing;
 using Coliseum.Reports;
 using Coliseum.Security;
@@ -30,7 +31,7 @@ internal static class PassportMeApi
         if (Access.Require(http, KeyRole.Admin) is { } denied) { return (null, denied); }
         if (userId is not { Length: > 0 and <= ReportRequest.MaxIdLength })
         {
-            return (null, Problems.Create(400, $"userId is required: 1 to {ReportRequest.MaxIdLength} characters", "userId"));
+            return (null, QueryProblems.Create(400, $"userId is required: 1 to {ReportRequest.MaxIdLength} characters", "userId"));
         }
         return (userId, null);
     }
@@ -39,8 +40,8 @@ internal static class PassportMeApi
     {
         var (user, problem) = SubjectOf(http, userId);
         if (problem is not null) { return problem; }
-        if (limit is < 1 or > MaxLimit) { return Problems.Create(400, $"limit must be between 1 and {MaxLimit}", "limit"); }
-        if (before is < 1) { return Problems.Create(400, "before must be a log position (a positive integer)", "before"); }
+        if (limit is < 1 or > MaxLimit) { return QueryProblems.Create(400, $"limit must be between 1 and {MaxLimit}", "limit"); }
+        if (before is < 1) { return QueryProblems.Create(400, "before must be a log position (a positive integer)", "before"); }
         var take = limit ?? DefaultLimit;
 
         await using var db = await ReportReader.OpenAsync(store, processing, cancellationToken);

@@ -22,14 +22,14 @@ internal static class AttributionApi
     private static async Task<IResult> AttributionAsync(HttpContext http, IProcessorStore store, string? conversion, string? model, string? from, string? to, int? limit, CancellationToken cancellationToken)
     {
         if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
-        if (conversion is null || !Conversions.Contains(conversion)) { return Problems.Create(400, $"conversion must be one of {string.Join(", ", Conversions)}", "conversion"); }
+        if (conversion is null || !Conversions.Contains(conversion)) { return QueryProblems.Create(400, $"conversion must be one of {string.Join(", ", Conversions)}", "conversion"); }
         model ??= "last_touch";
-        if (!Models.Contains(model)) { return Problems.Create(400, $"model must be {string.Join(" or ", Models)}", "model"); }
-        if (!QueryInput.TryInstant(from, out var start)) { return Problems.Create(400, "from must be an ISO-8601 instant such as 2026-11-02T00:00:00Z", "from"); }
-        if (!QueryInput.TryInstant(to, out var end)) { return Problems.Create(400, "to must be an ISO-8601 instant such as 2026-11-02T00:00:00Z", "to"); }
-        if (start >= end) { return Problems.Create(400, "from must be before to", "from"); }
-        if (end - start > MaxRange) { return Problems.Create(400, $"the range from..to is at most {MaxRange.TotalDays:0} days", "to"); }
-        if (limit is < 1 or > MaxLimit) { return Problems.Create(400, $"limit must be between 1 and {MaxLimit}", "limit"); }
+        if (!Models.Contains(model)) { return QueryProblems.Create(400, $"model must be {string.Join(" or ", Models)}", "model"); }
+        if (!QueryInput.TryInstant(from, out var start)) { return QueryProblems.Create(400, "from must be an ISO-8601 instant such as 2026-11-02T00:00:00Z", "from"); }
+        if (!QueryInput.TryInstant(to, out var end)) { return QueryProblems.Create(400, "to must be an ISO-8601 instant such as 2026-11-02T00:00:00Z", "to"); }
+        if (start >= end) { return QueryProblems.Create(400, "from must be before to", "from"); }
+        if (end - start > MaxRange) { return QueryProblems.Create(400, $"the range from..to is at most {MaxRange.TotalDays:0} days", "to"); }
+        if (limit is < 1 or > MaxLimit) { return QueryProblems.Create(400, $"limit must be between 1 and {MaxLimit}", "limit"); }
 
         await using var connection = await store.OpenReaderAsync(cancellationToken);
         var logPosition = await Db.ScalarAsync(connection, null, "SELECT position FROM consumer_cursors WHERE name = 'coliseum'", cancellationToken);

@@ -37,14 +37,14 @@ internal static partial class FunnelApi
     private static async Task<IResult> FunnelAsync(HttpContext http, IProcessorStore store, CancellationToken cancellationToken)
     {
         if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
-        if (http.Request.ContentLength > MaxBodyBytes) { return Problems.Create(413, $"the body is larger than {MaxBodyBytes} bytes"); }
+        if (http.Request.ContentLength > MaxBodyBytes) { return QueryProblems.Create(413, $"the body is larger than {MaxBodyBytes} bytes"); }
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
         while ((read = await http.Request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
             buffer.Write(chunk, 0, read);
-            if (buffer.Length > MaxBodyBytes) { return Problems.Create(413, $"the body is larger than {MaxBodyBytes} bytes"); }
+            if (buffer.Length > MaxBodyBytes) { return QueryProblems.Create(413, $"the body is larger than {MaxBodyBytes} bytes"); }
         }
         JsonDocument document;
         try
@@ -53,7 +53,7 @@ internal static partial class FunnelApi
         }
         catch (JsonException ex)
         {
-            return Problems.Create(400, $"the body is not valid JSON: {ex.Message}");
+            return QueryProblems.Create(400, $"the body is not valid JSON: {ex.Message}");
         }
         using (document)
         {
@@ -69,68 +69,68 @@ internal static partial class FunnelApi
         within = null;
         if (body.ValueKind != JsonValueKind.Object)
         {
-            return Problems.Create(400, "the body must be a JSON object: {\"steps\": [...], \"within\": \"7d\", \"from\": \"…\", \"to\": \"…\"}");
+            return QueryProblems.Create(400, "the body must be a JSON object: {\"steps\": [...], \"within\": \"7d\", \"from\": \"…\", \"to\": \"…\"}");
         }
         foreach (var property in body.EnumerateObject())
         {
             if (!Properties.Contains(property.Name))
             {
-                return Problems.Create(400, $"unknown property '{property.Name}'; the properties are {string.Join(", ", Properties.Order(StringComparer.Ordinal))}", property.Name);
+                return QueryProblems.Create(400, $"unknown property '{property.Name}'; the properties are {string.Join(", ", Properties.Order(StringComparer.Ordinal))}", property.Name);
             }
         }
 
         if (!body.TryGetProperty("steps", out var stepsElement) || stepsElement.ValueKind != JsonValueKind.Array)
         {
-            return Problems.Create(400, "steps must be an array of event types", "steps");
+            return QueryProblems.Create(400, "steps must be an array of event types", "steps");
         }
         var count = stepsElement.GetArrayLength();
         if (count is < MinSteps or > MaxSteps)
         {
-            return Problems.Create(400, $"a funnel has {MinSteps} to {MaxSteps} steps, not {count}", "steps");
+            return QueryProblems.Create(400, $"a funnel has {MinSteps} to {MaxSteps} steps, not {count}", "steps");
         }
         var steps = new List<string>(count);
         foreach (var step in stepsElement.EnumerateArray())
         {
             var field = $"steps[{steps.Count}]";
-            if (step.ValueKind != JsonValueKind.String) { return Problems.Create(400, $"{field} must be an event type (a string)", field); }
+            if (step.ValueKind != JsonValueKind.String) { return QueryProblems.Create(400, $"{field} must be an event type (a string)", field); }
             var type = step.GetString()!;
-            if (!EventCatalogue.TryGet(type, out _)) { return Problems.Create(400, $"{field}: '{Clip(type)}' is not an event type of the catalogue", field); }
+            if (!EventCatalogue.TryGet(type, out _)) { return QueryProblems.Create(400, $"{field}: '{Clip(type)}' is not an event type of the catalogue", field); }
             steps.Add(type);
         }
 
         within = "7d";
         if (body.TryGetProperty("within", out var withinElement))
         {
-            if (withinElement.ValueKind != JsonValueKind.String) { return Problems.Create(400, "within must be a duration such as \"30m\", \"24h\" or \"7d\"", "within"); }
+            if (withinElement.ValueKind != JsonValueKind.String) { return QueryProblems.Create(400, "within must be a duration such as \"30m\", \"24h\" or \"7d\"", "within"); }
             within = withinElement.GetString()!;
         }
         var match = Duration().Match(within);
-        if (!match.Success) { return Problems.Create(400, $"within '{Clip(within)}' is not a duration such as \"30m\", \"24h\" or \"7d\"", "within"); }
+        if (!match.Success) { return QueryProblems.Create(400, $"within '{Clip(within)}' is not a duration such as \"30m\", \"24h\" or \"7d\"", "within"); }
         var amount = long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var withinSpan = match.Groups[2].Value switch { "m" => TimeSpan.FromMinutes(amount), "h" => TimeSpan.FromHours(amount), _ => TimeSpan.FromDays(amount) };
-        if (withinSpan > MaxWithin) { return Problems.Create(400, $"within is at most {MaxWithin.TotalDays:0}d", "within"); }
+        if (withinSpan > MaxWithin) { return QueryProblems.Create(400, $"within is at most {MaxWithin.TotalDays:0}d", "within"); }
 
         if (Instant(body, "from", out var from) is { } badFrom) { return badFrom; }
         if (Instant(body, "to", out var to) is { } badTo) { return badTo; }
-        if (from >= to) { return Problems.Create(400, "from must be before to", "from"); }
-        if (to - from > MaxRange) { return Problems.Create(400, $"the range from..to is at most {MaxRange.TotalDays:0} days", "to"); }
+        if (from >= to) { return QueryProblems.Create(400, "from must be before to", "from"); }
+        if (to - from > MaxRange) { return QueryProblems.Create(400, $"the range from..to is at most {MaxRange.TotalDays:0} days", "to"); }
 
         var filters = new List<FunnelFilter>();
         if (body.TryGetProperty("filters", out var filtersElement) && filtersElement.ValueKind != JsonValueKind.Null)
         {
-            if (filtersElement.ValueKind != JsonValueKind.Object) { return Problems.Create(400, "filters must be an object of field: value", "filters"); }
+            if (filtersElement.ValueKind != JsonValueKind.Object) { return QueryProblems.Create(400, "filters must be an object of field: value", "filters"); }
             foreach (var filter in filtersElement.EnumerateObject())
             {
                 var field = $"filters.{Clip(filter.Name)}";
-                if (filters.Count == MaxFilters) { return Problems.Create(400, $"at most {MaxFilters} filters", "filters"); }
-                if (!steps.Any(type => ScalarField(type, filter.Name))) { return Problems.Create(400, $"{field}: no step's event type has a field '{Clip(filter.Name)}' (a string, number or boolean field)", field); }
+                if (filters.Count == MaxFilters) { return QueryProblems.Create(400, $"at most {MaxFilters} filters", "filters"); }
+                if (!steps.Any(type => ScalarField(type, filter.Name))) { return QueryProblems.Create(400, $"{field}: no step's event type has a field '{Clip(filter.Name)}' (a string, number or boolean field)", field); }
                 if (filter.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
                 {
-                    return Problems.Create(400, $"{field} must be a string, a number or a boolean", field);
+                    return QueryProblems.Create(400, $"{field} must be a string, a number or a boolean", field);
                 }
                 if (filter.Value.ValueKind == JsonValueKind.String && filter.Value.GetString()!.Length > EventCatalogue.DefaultMaxStringLength)
                 {
-                    return Problems.Create(400, $"{field} is longer than {EventCatalogue.DefaultMaxStringLength} characters", field);
+                    return QueryProblems.Create(400, $"{field} is longer than {EventCatalogue.DefaultMaxStringLength} characters", field);
                 }
                 filters.Add(new FunnelFilter(filter.Name, filter.Value.Clone()));
             }
@@ -142,7 +142,7 @@ internal static partial class FunnelApi
             breakdown = breakdownElement.ValueKind == JsonValueKind.String ? breakdownElement.GetString() : null;
             if (breakdown is null || !(ContextBreakdowns.Contains(breakdown) || ScalarField(steps[0], breakdown)))
             {
-                return Problems.Create(400, $"breakdown must be one of {string.Join(", ", ContextBreakdowns.Order(StringComparer.Ordinal))} or a field of {steps[0]}", "breakdown");
+                return QueryProblems.Create(400, $"breakdown must be one of {string.Join(", ", ContextBreakdowns.Order(StringComparer.Ordinal))} or a field of {steps[0]}", "breakdown");
             }
         }
         var limit = 10;
@@ -150,7 +150,7 @@ internal static partial class FunnelApi
         {
             if (limitElement.ValueKind != JsonValueKind.Number || !limitElement.TryGetInt32(out limit) || limit is < 1 or > MaxBreakdownLimit)
             {
-                return Problems.Create(400, $"breakdownLimit must be an integer from 1 to {MaxBreakdownLimit}", "breakdownLimit");
+                return QueryProblems.Create(400, $"breakdownLimit must be an integer from 1 to {MaxBreakdownLimit}", "breakdownLimit");
             }
         }
 
@@ -168,11 +168,11 @@ internal static partial class FunnelApi
         value = default;
         if (!body.TryGetProperty(name, out var element))
         {
-            return Problems.Create(400, $"{name} is required (an ISO-8601 instant such as 2026-11-02T00:00:00Z)", name);
+            return QueryProblems.Create(400, $"{name} is required (an ISO-8601 instant such as 2026-11-02T00:00:00Z)", name);
         }
         return element.ValueKind == JsonValueKind.String && QueryInput.TryInstant(element.GetString(), out value)
             ? null
-            : Problems.Create(400, $"{name} must be an ISO-8601 instant such as 2026-11-02T00:00:00Z", name);
+            : QueryProblems.Create(400, $"{name} must be an ISO-8601 instant such as 2026-11-02T00:00:00Z", name);
     }
 
     private static bool ScalarField(string type, string name) =>

@@ -14,7 +14,12 @@ internal static class QueryProblems
             Title = status switch
             {
                 400 => "Invalid request",
+                401 => "Missing or unknown key",
+                403 => "Key not allowed here",
                 404 => "Not found",
+                409 => "Conflict",
+                413 => "Too large",
+                429 => "Too many requests",
                 503 => "Busy, retry later",
                 _ => "Request failed",
             },

@@ -14,8 +14,8 @@ namespace Coliseum.Query;
 /// <summary>
 /// Live streams as Server-Sent Events. Each stream pulls what it sends when it is ready to send it (the
 /// board or counters as they are now, the log after the last position sent), so nothing is queued per
-/// client: a client that stops reading blocks only its own connection, and Kestrel's minimum response
-/// data rate drops it. Changes are coalesced to one update per <c>StreamMinIntervalMilliseconds</c>; a
+/// client: a client that stops reading blocks only its own connection, and is dropped when one update
+/// has waited <c>StreamWriteTimeoutSeconds</c> to be written. Changes are coalesced to one update per <c>StreamMinIntervalMilliseconds</c>; a
 /// heartbeat keeps idle connections open through proxies. Every update carries an id, and a client that
 /// reconnects with <c>Last-Event-ID</c> resumes: boards and counters send the current state when it
 /// differs from what that id showed, the passport stream sends every entry after that position.
@@ -47,14 +47,14 @@ internal static class StreamApi
         if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
         if (QueryApi.CheckBoard(boards, id, window, scope, limit, out var w, out var n) is { } invalid) { return invalid; }
         if (!gate.TryEnter(http)) { return Busy(http, gate); }
-        return TypedResults.ServerSentEvents(BoardItems(id, w, scope, n, LastEventId(http), boards, changes, options, time, Ending(http)));
+        return TypedResults.ServerSentEvents(Guarded(BoardItems(id, w, scope, n, LastEventId(http), boards, changes, options, time, Ending(http)), http, options));
     }
 
     private static IResult StreamCounters(HttpContext http, Counters counters, ChangeFeed changes, StreamGate gate, QueryOptions options, TimeProvider time)
     {
         if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
         if (!gate.TryEnter(http)) { return Busy(http, gate); }
-        return TypedResults.ServerSentEvents(CounterItems(LastEventId(http), counters, changes, options, time, Ending(http)));
+        return TypedResults.ServerSentEvents(Guarded(CounterItems(LastEventId(http), counters, changes, options, time, Ending(http)), http, options));
     }
 
     private static IResult StreamPassport(HttpContext http, string? types, string? from, IPassportStore log, LogSignal signal, ChangeFeed changes, StreamGate gate, QueryOptions options, TimeProvider time)
@@ -83,13 +83,36 @@ internal static class StreamApi
             return QueryProblems.Create(400, "from must be head or a log position (0 replays the whole log)", "from");
         }
         if (!gate.TryEnter(http)) { return Busy(http, gate); }
-        return TypedResults.ServerSentEvents(PassportItems(after, filter, log, signal, changes, options, time, Ending(http)));
+        return TypedResults.ServerSentEvents(Guarded(PassportItems(after, filter, log, signal, changes, options, time, Ending(http)), http, options));
     }
 
     private static IResult Busy(HttpContext http, StreamGate gate)
     {
         http.Response.Headers.RetryAfter = "5";
         return QueryProblems.Create(503, $"this server is already serving {gate.Limit} live streams; retry later or raise Coliseum:Query:MaxStreams");
+    }
+
+    /// <summary>
+    /// Drops a client that stops reading: each update must reach the socket within
+    /// <c>StreamWriteTimeoutSeconds</c>, or the connection is aborted. (Kestrel's own minimum response data
+    /// rate allows minutes per buffered write, and would let a stuck client pin a stream that long.)
+    /// </summary>
+    private static async IAsyncEnumerable<SseItem<string>> Guarded(IAsyncEnumerable<SseItem<string>> items, HttpContext http, QueryOptions options)
+    {
+        var limit = TimeSpan.FromSeconds(options.StreamWriteTimeoutSeconds);
+        await using var watchdog = new Timer(static state =>
+        {
+            var context = (HttpContext)state!;
+            StreamLog.SlowClient(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Coliseum.Query.Streams"), context.Request.Path);
+            context.Abort();
+        }, http, Timeout.Infinite, Timeout.Infinite);
+        await foreach (var item in items.ConfigureAwait(false))
+        {
+            // Armed while the item is written and flushed; disarmed when the writer asks for the next one.
+            watchdog.Change(limit, Timeout.InfiniteTimeSpan);
+            yield return item;
+            watchdog.Change(Timeout.Infinite, Timeout.Infinite);
+        }
     }
 
     /// <summary>Ends a stream when its client goes or the server shuts down (so open dashboards don't hold up a restart).</summary>
@@ -385,4 +408,10 @@ public sealed class StreamGate(QueryOptions options)
         });
         return true;
     }
+}
+
+internal static partial class StreamLog
+{
+    [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Dropped a client of {Path} that stopped reading")]
+    public static partial void SlowClient(ILogger logger, string path);
 }

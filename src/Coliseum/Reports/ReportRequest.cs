@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Coliseum.Capture;
+using Coliseum.Query;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coliseum.Reports;
@@ -32,39 +33,39 @@ internal static class ReportRequest
         problem = null;
         if (body.ValueKind != JsonValueKind.Object)
         {
-            problem = Problems.Create(400, "the body must be a JSON object {\"type\": …, \"params\": {…}}");
+            problem = QueryProblems.Create(400, "the body must be a JSON object {\"type\": …, \"params\": {…}}");
             return null;
         }
         foreach (var property in body.EnumerateObject())
         {
             if (property.Name is not ("type" or "params"))
             {
-                problem = Problems.Create(400, $"unknown field '{property.Name}'; the body has type and params", property.Name);
+                problem = QueryProblems.Create(400, $"unknown field '{property.Name}'; the body has type and params", property.Name);
                 return null;
             }
         }
         if (!body.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String || !Types.Contains(typeElement.GetString()))
         {
-            problem = Problems.Create(400, $"type must be one of {string.Join(", ", Types)}", "type");
+            problem = QueryProblems.Create(400, $"type must be one of {string.Join(", ", Types)}", "type");
             return null;
         }
         var type = typeElement.GetString()!;
         var parameters = body.TryGetProperty("params", out var p) ? p : default;
         if (parameters.ValueKind == JsonValueKind.Undefined || parameters.ValueKind == JsonValueKind.Null)
         {
-            problem = Problems.Create(400, $"params must be an object with {string.Join(", ", Allowed[type])}", "params");
+            problem = QueryProblems.Create(400, $"params must be an object with {string.Join(", ", Allowed[type])}", "params");
             return null;
         }
         if (parameters.ValueKind != JsonValueKind.Object)
         {
-            problem = Problems.Create(400, "params must be a JSON object", "params");
+            problem = QueryProblems.Create(400, "params must be a JSON object", "params");
             return null;
         }
         foreach (var property in parameters.EnumerateObject())
         {
             if (!Allowed[type].Contains(property.Name, StringComparer.Ordinal))
             {
-                problem = Problems.Create(400, $"unknown parameter '{property.Name}' for a {type} report; it takes {string.Join(", ", Allowed[type])}", "params." + property.Name);
+                problem = QueryProblems.Create(400, $"unknown parameter '{property.Name}' for a {type} report; it takes {string.Join(", ", Allowed[type])}", "params." + property.Name);
                 return null;
             }
         }
@@ -81,7 +82,7 @@ internal static class ReportRequest
         }
         catch (BadParameter bad)
         {
-            problem = Problems.Create(400, bad.Message, "params." + bad.Field);
+            problem = QueryProblems.Create(400, bad.Message, "params." + bad.Field);
             return null;
         }
     }

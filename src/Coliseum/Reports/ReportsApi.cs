@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Coliseum.Capture;
+using Coliseum.Query;
 using Coliseum.Processing;
 using Coliseum.Security;
 
@@ -29,18 +30,18 @@ internal static class ReportsApi
     private static async Task<IResult> CreateAsync(HttpContext http, ReportQueue queue, IProcessorStore store, ProcessingOptions processing, TimeProvider time, CancellationToken cancellationToken)
     {
         if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
-        if (http.Request.ContentLength > MaxBodyBytes) { return Problems.Create(413, $"the body may be at most {MaxBodyBytes} bytes"); }
+        if (http.Request.ContentLength > MaxBodyBytes) { return QueryProblems.Create(413, $"the body may be at most {MaxBodyBytes} bytes"); }
         JsonDocument document;
         try
         {
             using var buffer = new MemoryStream();
             await http.Request.Body.CopyToAsync(buffer, cancellationToken);
-            if (buffer.Length > MaxBodyBytes) { return Problems.Create(413, $"the body may be at most {MaxBodyBytes} bytes"); }
+            if (buffer.Length > MaxBodyBytes) { return QueryProblems.Create(413, $"the body may be at most {MaxBodyBytes} bytes"); }
             document = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
         }
         catch (JsonException ex)
         {
-            return Problems.Create(400, $"the body is not valid JSON: {ex.Message}");
+            return QueryProblems.Create(400, $"the body is not valid JSON: {ex.Message}");
         }
         var now = time.GetUtcNow();
         using (document)
@@ -60,13 +61,13 @@ internal static class ReportsApi
                 }
                 catch (ReportException ex)
                 {
-                    return Problems.Create(400, ex.Message, ex.Field);
+                    return QueryProblems.Create(400, ex.Message, ex.Field);
                 }
             }
             if (!queue.TryReserve())
             {
                 http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                return Problems.Create(503, "too many reports are waiting to be computed; retry later");
+                return QueryProblems.Create(503, "too many reports are waiting to be computed; retry later");
             }
             try
             {
@@ -87,11 +88,11 @@ internal static class ReportsApi
     private static async Task<IResult> GetAsync(HttpContext http, string id, string? format, IProcessorStore store, CancellationToken cancellationToken)
     {
         if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
-        if (format is not (null or "json" or "csv")) { return Problems.Create(400, "format must be json or csv", "format"); }
+        if (format is not (null or "json" or "csv")) { return QueryProblems.Create(400, "format must be json or csv", "format"); }
         if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             || await ReportRows.FindAsync(store, number, cancellationToken) is not { } row)
         {
-            return Problems.Create(404, $"no report '{id}'", "id");
+            return QueryProblems.Create(404, $"no report '{id}'", "id");
         }
         if (format != "csv")
         {
@@ -103,7 +104,7 @@ internal static class ReportsApi
         }
         if (row.Status != ReportRows.Done || row.Result is null)
         {
-            return Problems.Create(409, $"report {row.Id} is {row.Status}; its CSV is available once it is done", "format");
+            return QueryProblems.Create(409, $"report {row.Id} is {row.Status}; its CSV is available once it is done", "format");
         }
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"report-{row.Id.ToString(CultureInfo.InvariantCulture)}-{row.Type}.csv\"";
         return TypedResults.Text(ReportCsv.Write(row.Type, row.Result), "text/csv; charset=utf-8; header=present");

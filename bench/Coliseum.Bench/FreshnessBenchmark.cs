@@ -133,7 +133,7 @@ internal static class FreshnessBenchmark
     private static JsonValue? Ratio(double value, double baseline) =>
         double.IsFinite(value / baseline) ? JsonValue.Create(Math.Round(value / baseline, 2)) : null;
 
-    private static async Task PostAnnouncementsAsync(HttpClient client, Action<Utf8JsonWriter>[] events)
+    internal static async Task PostAnnouncementsAsync(HttpClient client, Action<Utf8JsonWriter>[] events)
     {
         using var stream = new MemoryStream();
         await using (var writer = new Utf8JsonWriter(stream, MusicWorkload.WriterOptions))

@@ -258,7 +258,7 @@ internal static class QueryBenchmark
         Scratch.Progress($"loading {events:N0} events of the mix");
         foreach (var chunk in workload.Announcements(now).Chunk(500))
         {
-            await PostAsync(client, chunk);
+            await FreshnessBenchmark.PostAnnouncementsAsync(client, chunk);
         }
         await Parallel.ForEachAsync(Enumerable.Range(0, events / PerBatch), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, cancellationToken) =>
         {
@@ -269,26 +269,6 @@ internal static class QueryBenchmark
         });
         await ServerStatus.WaitForCatchUpAsync(server.Address);
         return (server, client, bodies);
-    }
-
-    private static async Task PostAsync(HttpClient client, Action<Utf8JsonWriter>[] events)
-    {
-        using var stream = new MemoryStream();
-        await using (var writer = new Utf8JsonWriter(stream, MusicWorkload.WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteStartArray("events");
-            foreach (var write in events)
-            {
-                write(writer);
-            }
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-        using var content = new ByteArrayContent(stream.ToArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await client.PostAsync("/api/passport/batch", content);
-        response.EnsureSuccessStatusCode();
     }
 
     private static JsonObject Describe(Wrk.Result r) => new()

@@ -38,27 +38,6 @@ internal static class ReportBenchmark
         var repetitions = options.Repetitions;
         var processing = new ProcessingOptions();
 
-        // The user index's capture cost: the same log appended into a store without it, after a warm-up
-        // load (JIT, page cache) so neither side pays for starting first.
-        {
-            await using var warm = new SqlitePassportStore(Path.Combine(Scratch.Directory("report-warmup"), "coliseum.db"));
-            await warm.InitializeAsync(CancellationToken.None);
-            await RebuildBenchmark.LoadAsync(warm, Math.Min(events, 50_000), options.Seed + 1);
-        }
-        JsonObject withoutIndex;
-        {
-            var bare = Path.Combine(Scratch.Directory("report-noindex"), "coliseum.db");
-            await using var store = new SqlitePassportStore(bare);
-            await store.InitializeAsync(CancellationToken.None);
-            await using (var connection = store.OpenReader())
-            await using (var drop = connection.CreateCommand())
-            {
-                drop.CommandText = "DROP INDEX ix_passport_log_user";
-                await drop.ExecuteNonQueryAsync();
-            }
-            withoutIndex = await RebuildBenchmark.LoadAsync(store, events, options.Seed);
-        }
-
         var path = Path.Combine(Scratch.Directory("report"), "coliseum.db");
         await using var main = new SqlitePassportStore(path);
         await main.InitializeAsync(CancellationToken.None);
@@ -126,8 +105,6 @@ internal static class ReportBenchmark
         var p99 = Percentile(artistTimes, 0.99);
         var baseP50 = Percentile(baselineTimes, 0.5);
         Scratch.Progress($"artist report p50 {p50:N2} ms, p99 {p99:N2} ms; baseline p50 {baseP50:N3} ms");
-        var appendWith = workload["load"]!["appendEventsPerSecond"]!.GetValue<double>();
-        var appendWithout = withoutIndex["load"]!["appendEventsPerSecond"]!.GetValue<double>();
         return new JsonObject
         {
             ["workload"] = workload,
@@ -153,13 +130,6 @@ internal static class ReportBenchmark
                 ["p99Ms"] = Percentile(baselineTimes, 0.99),
             },
             ["otherReports"] = others,
-            ["userIndexCaptureCost"] = new JsonObject
-            {
-                ["what"] = "appendEventsPerSecond of the same generated log (transactions of 5,000) without and with ix_passport_log_user",
-                ["withoutIndex"] = appendWithout,
-                ["withIndex"] = appendWith,
-                ["ratio"] = Math.Round(appendWith / appendWithout, 3),
-            },
         };
     }
 

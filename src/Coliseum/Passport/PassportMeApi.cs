@@ -48,10 +48,12 @@ internal static class PassportMeApi
         var positions = await db.PositionsAsync(cancellationToken);
         var entries = new List<PassportMeEntry>(take);
         long? nextBefore = null;
-        // ix_passport_log_user (user_id, position): a seek to this user's newest entries, never a scan of the log.
+        // mediaid_user_entries (user_id, position), kept by the mediaid consumer: a seek to this user's newest
+        // entries, then each by its position; never a scan of the log. Entries show once mediaid has applied them.
         await foreach (var r in db.RowsAsync("""
-            SELECT position, message_id, event_type, occurred_at, received_at, anonymous_id, session_id, device_id, entity_type, entity_id, metadata, context
-            FROM passport_log WHERE user_id = @u AND position < @before ORDER BY position DESC LIMIT @n
+            SELECT p.position, p.message_id, p.event_type, p.occurred_at, p.received_at, p.anonymous_id, p.session_id, p.device_id, p.entity_type, p.entity_id, p.metadata, p.context
+            FROM mediaid_user_entries u JOIN passport_log p ON p.position = u.position
+            WHERE u.user_id = @u AND u.position < @before ORDER BY u.position DESC LIMIT @n
             """, cancellationToken, ("@u", user), ("@before", before ?? long.MaxValue), ("@n", (long)take + 1)))
         {
             if (entries.Count == take)

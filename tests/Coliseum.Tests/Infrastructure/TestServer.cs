@@ -84,6 +84,21 @@ public sealed class TestServer : IAsyncDisposable
         return await Client.SendAsync(request);
     }
 
+    /// <summary>Sends a request with a key as <c>Authorization: Bearer</c> (none when null) and an optional JSON body.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? key, string? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (key is not null)
+        {
+            request.Headers.Add("Authorization", "Bearer " + key);
+        }
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+        return await Client.SendAsync(request);
+    }
+
     /// <summary>Runs a query against the real SQLite file, as the platform's own SQL would.</summary>
     public T Scalar<T>(string sql) => Sql.Scalar<T>(DatabasePath, sql);
 

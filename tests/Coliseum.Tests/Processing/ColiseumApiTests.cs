@@ -120,19 +120,8 @@ public sealed class ColiseumApiTests
         return await response.Content.ReadAsStringAsync();
     }
 
-    private static async Task<HttpResponseMessage> Send(TestServer server, HttpMethod method, string path, string? key, string? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (key is not null)
-        {
-            request.Headers.Add("Authorization", "Bearer " + key);
-        }
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
-        return await server.Client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> Send(TestServer server, HttpMethod method, string path, string? key, string? body = null) =>
+        server.SendAsync(method, path, key, body);
 
     private static async Task<JsonElement> WaitAsync(TestServer server, Func<JsonElement, bool> condition)
     {

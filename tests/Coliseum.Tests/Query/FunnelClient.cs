@@ -52,19 +52,8 @@ internal static class FunnelClient
         }
     }
 
-    public static async Task<HttpResponseMessage> SendAsync(TestServer server, HttpMethod method, string path, string? key, string? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (key is not null)
-        {
-            request.Headers.Add("Authorization", "Bearer " + key);
-        }
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
-        return await server.Client.SendAsync(request);
-    }
+    public static Task<HttpResponseMessage> SendAsync(TestServer server, HttpMethod method, string path, string? key, string? body = null) =>
+        server.SendAsync(method, path, key, body);
 
     /// <summary>POSTs a funnel with the read key and returns the 200 answer.</summary>
     public static async Task<JsonElement> FunnelAsync(TestServer server, JsonObject body)

@@ -110,9 +110,11 @@ public sealed class PassportMeTests
     {
         await using var server = await TestServer.StartAsync();
         var plan = Sql.Rows(server.DatabasePath, """
-            EXPLAIN QUERY PLAN SELECT position, metadata FROM passport_log WHERE user_id = 'u1' AND position < 9223372036854775807 ORDER BY position DESC LIMIT 51
+            EXPLAIN QUERY PLAN SELECT p.position, p.metadata FROM mediaid_user_entries u JOIN passport_log p ON p.position = u.position
+            WHERE u.user_id = 'u1' AND u.position < 9223372036854775807 ORDER BY u.position DESC LIMIT 51
             """);
-        Assert.Contains(plan, row => row.Contains("USING INDEX ix_passport_log_user", StringComparison.Ordinal));
-        Assert.DoesNotContain(plan, row => row.Contains("TEMP B-TREE", StringComparison.Ordinal));
+        Assert.Contains(plan, row => row.Contains("SEARCH u USING PRIMARY KEY (user_id=? AND position<?)", StringComparison.Ordinal));
+        Assert.Contains(plan, row => row.Contains("SEARCH p USING INTEGER PRIMARY KEY (rowid=?)", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, row => row.Contains("SCAN p", StringComparison.Ordinal) || row.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 }

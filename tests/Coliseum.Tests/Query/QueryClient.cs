@@ -28,6 +28,18 @@ internal static class QueryClient
         return body;
     }
 
+    /// <summary>GETs <paramref name="path"/> and checks the status and, for a problem, the parameter it names.</summary>
+    public static async Task ExpectAsync(TestServer server, string path, string? key, HttpStatusCode expected, string? field)
+    {
+        var (status, body) = await GetAsync(server, path, key);
+        Assert.Equal(expected, status);
+        if (field is not null)
+        {
+            Assert.Equal(field, body.GetProperty("field").GetString());
+            Assert.False(string.IsNullOrEmpty(body.GetProperty("detail").GetString()));
+        }
+    }
+
     /// <summary>Sends the events in batches and waits until every consumer has applied the whole log.</summary>
     public static async Task LoadAsync(TestServer server, IReadOnlyList<string> events)
     {

@@ -9,19 +9,8 @@ namespace Coliseum.Tests.Query;
 /// <summary>HTTP helpers for the query tests: send with a key, load events, wait for the consumers and for a report.</summary>
 public static class ReportClient
 {
-    public static async Task<HttpResponseMessage> SendAsync(TestServer server, HttpMethod method, string path, string? key, string? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (key is not null)
-        {
-            request.Headers.Add("Authorization", "Bearer " + key);
-        }
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
-        return await server.Client.SendAsync(request);
-    }
+    public static Task<HttpResponseMessage> SendAsync(TestServer server, HttpMethod method, string path, string? key, string? body = null) =>
+        server.SendAsync(method, path, key, body);
 
     /// <summary>Posts events in batches of 500 with the write key, then waits until every consumer has applied the whole log.</summary>
     public static async Task LoadAsync(TestServer server, IEnumerable<JsonObject> events)
@@ -37,24 +26,7 @@ public static class ReportClient
         await CaughtUpAsync(server);
     }
 
-    public static async Task CaughtUpAsync(TestServer server)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        var last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await SendAsync(server, HttpMethod.Get, "/api/coliseum/status", TestServer.ReadKey);
-            last = await response.Content.ReadAsStringAsync();
-            var status = JsonDocument.Parse(last).RootElement;
-            var head = status.GetProperty("head").GetInt64();
-            if (status.GetProperty("consumers").EnumerateArray().All(c => c.GetProperty("cursor").GetInt64() == head))
-            {
-                return;
-            }
-            await Task.Delay(20);
-        }
-        throw new TimeoutException("the consumers never caught up: " + last);
-    }
+    public static Task CaughtUpAsync(TestServer server) => QueryClient.CaughtUpAsync(server);
 
     /// <summary>Creates a report (expects 202) and waits until it is done or failed; returns the GET answer.</summary>
     public static async Task<JsonElement> ReportAsync(TestServer server, string type, string parameters, string key = TestServer.ReadKey)

@@ -25,6 +25,10 @@ internal sealed class MediaidBatch : ConsumerBatch
     private readonly List<(long Position, string Key, string Influence)> _influence = [];
     private readonly Dictionary<string, (SortedSet<string> Genres, long Position)> _genres = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changedGenres = new(StringComparer.Ordinal);
+    private readonly List<(string User, long Position)> _userEntries = [];
+
+    /// <summary>Notes that the entry at <paramref name="position"/> is <paramref name="user"/>'s (for <c>GET /api/passport/me</c>).</summary>
+    public void UserEntry(string user, long position) => _userEntries.Add((user, position));
 
     /// <summary>Loads the links of the batch's anonymous ids, the profiles it may touch, and the genres of its artists.</summary>
     public async Task LoadAsync(DbConnection reader, IReadOnlyCollection<string> users, IReadOnlyCollection<string> anonymousIds, IReadOnlyCollection<string> artists, CancellationToken cancellationToken)
@@ -155,6 +159,14 @@ internal sealed class MediaidBatch : ConsumerBatch
     public override async Task<long> WriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         long bytes = 0;
+        var userEntries = new BulkStatement("mediaid_user_entries", ["user_id", "position"], "ON CONFLICT (user_id, position) DO NOTHING");
+        foreach (var (user, position) in _userEntries)
+        {
+            userEntries.Add(user, position);
+        }
+        await userEntries.FlushAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        bytes += _userEntries.Count * 40L;
+
         // 1. Anonymous profiles merged in this batch: their committed rows move to the user.
         foreach (var (anonymousKey, user) in _mergedInto)
         {

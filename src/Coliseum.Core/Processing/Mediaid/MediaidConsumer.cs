@@ -70,6 +70,7 @@ public sealed class MediaidConsumer : Consumer
         "DELETE FROM mediaid_artist_genres",
         "DELETE FROM mediaid_dna",
         "DELETE FROM mediaid_dna_influence",
+        "DELETE FROM mediaid_user_entries",
     ];
 
     /// <summary>The profile key of an anonymous id that is not linked to a user.</summary>
@@ -104,6 +105,10 @@ public sealed class MediaidConsumer : Consumer
         for (var i = 0; i < entries.Count; i++)
         {
             Apply(entries[i], parsed.Fields(i), batch);
+            if (entries[i].Record.UserId is { } owner)
+            {
+                batch.UserEntry(owner, entries[i].Position);
+            }
         }
         return batch;
     }

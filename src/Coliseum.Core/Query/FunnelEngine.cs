@@ -133,7 +133,7 @@ public static class FunnelEngine
             }
         }
         return new FunnelResult(total.Steps(steps), breakdown, within,
-            DateTimeOffset.FromUnixTimeMilliseconds(query.From), DateTimeOffset.FromUnixTimeMilliseconds(query.To), logPosition);
+            DateTime.UnixEpoch.AddMilliseconds(query.From), DateTime.UnixEpoch.AddMilliseconds(query.To), logPosition);
     }
 
     private static bool Passes(FunnelFilter[] filters, JsonDocument? metadata)

@@ -7,8 +7,8 @@ public sealed record FunnelResult(
     IReadOnlyList<FunnelStep> Steps,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<FunnelGroup>? Breakdown,
     string Within,
-    DateTimeOffset From,
-    DateTimeOffset To,
+    DateTime From,
+    DateTime To,
     long LogPosition);
 
 /// <summary>

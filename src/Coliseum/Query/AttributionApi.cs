@@ -64,12 +64,12 @@ internal static class AttributionApi
             .Take(limit ?? 100)
             .Select(r => new AttributionRow(r.Key.Source, r.Key.Medium, r.Key.Campaign, r.Value.Conversions, r.Value.Value.Select(v => new MoneyValue(v.Key, v.Value)).ToList()))
             .ToList();
-        return TypedResults.Ok(new AttributionResult(conversion, model, start, end, logPosition, rows.Values.Sum(r => r.Conversions), rows.Count, sources));
+        return TypedResults.Ok(new AttributionResult(conversion, model, start.UtcDateTime, end.UtcDateTime, logPosition, rows.Values.Sum(r => r.Conversions), rows.Count, sources));
     }
 }
 
 /// <summary>The attribution answer: <see cref="Conversions"/> in the range in total, <see cref="Sources"/> how many source/medium/campaign rows exist (at most <c>limit</c> are listed).</summary>
-internal sealed record AttributionResult(string Conversion, string Model, DateTimeOffset From, DateTimeOffset To, long LogPosition, long Conversions, int Sources, IReadOnlyList<AttributionRow> Rows);
+internal sealed record AttributionResult(string Conversion, string Model, DateTime From, DateTime To, long LogPosition, long Conversions, int Sources, IReadOnlyList<AttributionRow> Rows);
 
 internal sealed record AttributionRow(string Source, string? Medium, string? Campaign, long Conversions, IReadOnlyList<MoneyValue> Value);
 

@@ -35,6 +35,10 @@ internal static class StreamApi
             .WithSummary("Server-Sent Events: today's totals and the ingest rate, whenever they change (read key)")
             .WithDescription("Events: `counters` (data: the same JSON as GET /api/coliseum/counters) and `heartbeat`.")
             .Produces(200, contentType: "text/event-stream");
+        app.MapGet("/api/coliseum/stream/ticker", StreamTicker).WithTags("Streams")
+            .WithSummary("Server-Sent Events: new events for a public ticker, with entity names and no personal data (read key)")
+            .WithDescription("types and from as for /api/passport/stream. Each `entry` carries position, type, category, occurredAt and the artist, event, track, playlist and city it concerns, with names from the entity directory; never a user id, amount or any other field.")
+            .Produces(200, contentType: "text/event-stream");
         app.MapGet("/api/passport/stream", StreamPassport).WithTags("Streams")
             .WithSummary("Server-Sent Events: new log entries as they are stored (admin key)")
             .WithDescription("types: comma-separated event types or prefixes ending in .* (default all); from: head (default: only new entries) or a position to replay after. Event ids are log positions; Last-Event-ID resumes after it. Entries carry catalogue fields only: no traits, context or extra properties.")
@@ -60,30 +64,42 @@ internal static class StreamApi
     private static IResult StreamPassport(HttpContext http, string? types, string? from, IPassportStore log, LogSignal signal, ChangeFeed changes, StreamGate gate, QueryOptions options, TimeProvider time)
     {
         if (Access.Require(http, KeyRole.Admin) is { } denied) { return denied; }
-        var filter = TypeFilter.Parse(types, out var error);
+        if (TailRequest(http, types, from, out var filter, out var after) is { } invalid) { return invalid; }
+        if (!gate.TryEnter(http)) { return Busy(http, gate); }
+        return TypedResults.ServerSentEvents(Guarded(TailItems(after, filter, new PassportRenderer(), log, signal, changes, options, time, Ending(http)), http, options));
+    }
+
+    private static IResult StreamTicker(HttpContext http, string? types, string? from, IPassportStore log, IProcessorStore store, LogSignal signal, ChangeFeed changes, StreamGate gate, QueryOptions options, TimeProvider time)
+    {
+        if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
+        if (TailRequest(http, types, from, out var filter, out var after) is { } invalid) { return invalid; }
+        if (!gate.TryEnter(http)) { return Busy(http, gate); }
+        return TypedResults.ServerSentEvents(Guarded(TailItems(after, filter, new TickerRenderer(store), log, signal, changes, options, time, Ending(http)), http, options));
+    }
+
+    /// <summary>A log tail's <c>types</c>, and where it starts: after <c>Last-Event-ID</c>, else <c>from</c> (head by default).</summary>
+    private static IResult? TailRequest(HttpContext http, string? types, string? from, out TypeFilter filter, out long after)
+    {
+        after = -1;
+        filter = TypeFilter.Parse(types, out var error)!;
         if (filter is null)
         {
             return QueryProblems.Create(400, error!, "types");
         }
-        long after;
         var lastEventId = LastEventId(http);
         if (lastEventId is not null)
         {
-            if (!long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out after))
-            {
-                return QueryProblems.Create(400, "Last-Event-ID must be a log position sent by this stream", "Last-Event-ID");
-            }
+            return long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out after)
+                ? null
+                : QueryProblems.Create(400, "Last-Event-ID must be a log position sent by this stream", "Last-Event-ID");
         }
-        else if (from is null or "head")
+        if (from is null or "head")
         {
-            after = -1;
+            return null;
         }
-        else if (!long.TryParse(from, NumberStyles.None, CultureInfo.InvariantCulture, out after))
-        {
-            return QueryProblems.Create(400, "from must be head or a log position (0 replays the whole log)", "from");
-        }
-        if (!gate.TryEnter(http)) { return Busy(http, gate); }
-        return TypedResults.ServerSentEvents(Guarded(PassportItems(after, filter, log, signal, changes, options, time, Ending(http)), http, options));
+        return long.TryParse(from, NumberStyles.None, CultureInfo.InvariantCulture, out after)
+            ? null
+            : QueryProblems.Create(400, "from must be head or a log position (0 replays the whole log)", "from");
     }
 
     private static IResult Busy(HttpContext http, StreamGate gate)
@@ -195,11 +211,10 @@ internal static class StreamApi
 
     private static string Head(CountersView view) => string.Create(CultureInfo.InvariantCulture, $"\"head\":{view.Head}");
 
-    private static async IAsyncEnumerable<SseItem<string>> PassportItems(long after, TypeFilter filter, IPassportStore log, LogSignal signal, ChangeFeed changes, QueryOptions options, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SseItem<string>> TailItems(long after, TypeFilter filter, IEntryRenderer renderer, IPassportStore log, LogSignal signal, ChangeFeed changes, QueryOptions options, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var position = after < 0 ? await log.GetHeadAsync(cancellationToken).ConfigureAwait(false) : after;
         var lastWrite = time.GetTimestamp();
-        var buffer = new ArrayBufferWriter<byte>(1024);
         var first = true;
         var caughtUp = false;
         while (true)
@@ -207,6 +222,7 @@ internal static class StreamApi
             var logNext = signal.Next;
             var next = changes.Next;
             var entries = await log.ReadAsync(position, PassportReadBatch, cancellationToken).ConfigureAwait(false);
+            await renderer.PrepareAsync(entries.Where(e => filter.Matches(e.Record.EventType)).ToList(), cancellationToken).ConfigureAwait(false);
             foreach (var entry in entries)
             {
                 position = entry.Position;
@@ -215,7 +231,7 @@ internal static class StreamApi
                     continue;
                 }
                 lastWrite = time.GetTimestamp();
-                yield return new SseItem<string>(PassportJson(entry, buffer), "entry")
+                yield return new SseItem<string>(renderer.Render(entry), "entry")
                 {
                     EventId = entry.Position.ToString(CultureInfo.InvariantCulture),
                     ReconnectionInterval = first ? Retry : null,
@@ -287,42 +303,6 @@ internal static class StreamApi
             text.Append(e.Rank).Append('\u001f').Append(e.EntityId).Append('\u001f').Append(e.EntityName).Append('\u001f').Append(e.Score).Append('\u001e');
         }
         return text.ToString();
-    }
-
-    /// <summary>One log entry for the admin stream: envelope and catalogue fields; never traits, context or unknown extras.</summary>
-    private static string PassportJson(PassportEntry entry, ArrayBufferWriter<byte> buffer)
-    {
-        var r = entry.Record;
-        buffer.ResetWrittenCount();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("position", entry.Position);
-            json.WriteString("type", r.EventType);
-            json.WriteString("category", r.EventCategory);
-            json.WriteString("userId", r.UserId);
-            json.WriteString("anonymousId", r.AnonymousId);
-            json.WriteString("entityType", r.EntityType);
-            json.WriteString("entityId", r.EntityId);
-            json.WriteString("occurredAt", Instant.Of(r.OccurredAt));
-            json.WriteString("receivedAt", Instant.Of(r.ReceivedAt));
-            json.WriteString("source", r.Source);
-            json.WriteStartObject("fields");
-            if (EventCatalogue.TryGet(r.EventType, out var spec))
-            {
-                using var metadata = JsonDocument.Parse(r.Metadata);
-                foreach (var property in metadata.RootElement.EnumerateObject())
-                {
-                    if (property.Name != "traits" && spec.FieldsByName.ContainsKey(property.Name))
-                    {
-                        property.WriteTo(json);
-                    }
-                }
-            }
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>The passport stream's <c>types</c>: exact event types and prefixes such as <c>concierto.*</c>.</summary>
@@ -414,4 +394,57 @@ internal static partial class StreamLog
 {
     [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Dropped a client of {Path} that stopped reading")]
     public static partial void SlowClient(ILogger logger, string path);
+}
+
+/// <summary>Turns the log entries a tail stream sends into their JSON; may look things up once per batch first.</summary>
+internal interface IEntryRenderer
+{
+    Task PrepareAsync(IReadOnlyList<PassportEntry> entries, CancellationToken cancellationToken);
+
+    string Render(PassportEntry entry);
+}
+
+/// <summary>The admin stream's entries.</summary>
+internal sealed class PassportRenderer : IEntryRenderer
+{
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+
+    /// <summary>One log entry for the admin stream: envelope and catalogue fields; never traits, context or unknown extras.</summary>
+    public Task PrepareAsync(IReadOnlyList<PassportEntry> entries, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public string Render(PassportEntry entry)
+    {
+        var r = entry.Record;
+        var buffer = _buffer;
+        buffer.ResetWrittenCount();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("position", entry.Position);
+            json.WriteString("type", r.EventType);
+            json.WriteString("category", r.EventCategory);
+            json.WriteString("userId", r.UserId);
+            json.WriteString("anonymousId", r.AnonymousId);
+            json.WriteString("entityType", r.EntityType);
+            json.WriteString("entityId", r.EntityId);
+            json.WriteString("occurredAt", Instant.Of(r.OccurredAt));
+            json.WriteString("receivedAt", Instant.Of(r.ReceivedAt));
+            json.WriteString("source", r.Source);
+            json.WriteStartObject("fields");
+            if (EventCatalogue.TryGet(r.EventType, out var spec))
+            {
+                using var metadata = JsonDocument.Parse(r.Metadata);
+                foreach (var property in metadata.RootElement.EnumerateObject())
+                {
+                    if (property.Name != "traits" && spec.FieldsByName.ContainsKey(property.Name))
+                    {
+                        property.WriteTo(json);
+                    }
+                }
+            }
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 }

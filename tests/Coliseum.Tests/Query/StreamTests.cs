@@ -155,6 +155,39 @@ public sealed class StreamTests
     }
 
     [Fact]
+    public async Task The_ticker_names_what_happened_to_whom_but_never_who_did_it()
+    {
+        await using var server = await TestServer.StartAsync();
+        await PostAsync(server,
+            """{"type":"mediaid.artist_profile_updated","userId":"admin-7","at":"2026-11-20T09:00:00Z","artistId":"a1","name":"Rosalía"}""",
+            """{"type":"concierto.event_created","userId":"promoter-3","at":"2026-11-20T09:00:00Z","eventId":"e1","name":"Motomami Live","city":"Madrid","startsAt":"2026-12-01T20:00:00Z","artistIds":["a1"]}""");
+        await QueryClient.CaughtUpAsync(server);
+        await using var ticker = await SseClient.OpenAsync(server, "/api/coliseum/stream/ticker?types=player.*,concierto.*,treasury.*", TestServer.ReadKey);
+        await ticker.NextAsync("ready");
+        await PostAsync(server,
+            ColiseumConsumerTests.Play("fan-secret-1", "a1", "2026-11-20T10:00:00Z", track: "t9"),
+            """{"type":"concierto.event_attended","userId":"fan-secret-2","at":"2026-11-20T21:00:00Z","eventId":"e1","city":"Madrid"}""",
+            """{"type":"treasury.money_spent","userId":"fan-secret-3","at":"2026-11-20T21:05:00Z","amountCents":987654,"currency":"eur","reason":"merch","eventId":"e1"}""");
+
+        var play = await ticker.NextAsync("entry");
+        Assert.Equal("player.track_played", play.GetProperty("type").GetString());
+        Assert.Equal(["artist|a1|Rosalía", "track|t9|t9"], Entities(play));
+        var attended = await ticker.NextAsync("entry");
+        Assert.Equal(["event|e1|Motomami Live", "city|Madrid|Madrid"], Entities(attended));
+        var spent = await ticker.NextAsync("entry");
+        Assert.Equal(["event|e1|Motomami Live"], Entities(spent));
+        foreach (var entry in new[] { play, attended, spent })
+        {
+            Assert.DoesNotContain("fan-secret", entry.GetRawText(), StringComparison.Ordinal);
+            Assert.DoesNotContain("987654", entry.GetRawText(), StringComparison.Ordinal);
+            Assert.False(entry.TryGetProperty("userId", out _));
+        }
+    }
+
+    private static string[] Entities(JsonElement entry) => entry.GetProperty("entities").EnumerateArray()
+        .Select(e => $"{e.GetProperty("type").GetString()}|{e.GetProperty("id").GetString()}|{e.GetProperty("name").GetString()}").ToArray();
+
+    [Fact]
     public async Task A_new_passport_subscriber_starts_at_the_head()
     {
         await using var server = await TestServer.StartAsync();
@@ -173,6 +206,9 @@ public sealed class StreamTests
     [InlineData("/api/coliseum/stream/counters", null, HttpStatusCode.Unauthorized)]
     [InlineData("/api/coliseum/stream/counters", TestServer.WriteKey, HttpStatusCode.Forbidden)]
     [InlineData("/api/passport/stream", TestServer.ReadKey, HttpStatusCode.Forbidden)]
+    [InlineData("/api/coliseum/stream/ticker", null, HttpStatusCode.Unauthorized)]
+    [InlineData("/api/coliseum/stream/ticker", TestServer.WriteKey, HttpStatusCode.Forbidden)]
+    [InlineData("/api/coliseum/stream/ticker?from=-1", TestServer.ReadKey, HttpStatusCode.BadRequest)]
     [InlineData("/api/passport/stream?from=yesterday", TestServer.AdminKey, HttpStatusCode.BadRequest)]
     [InlineData("/api/passport/stream?types=concierto", TestServer.AdminKey, HttpStatusCode.BadRequest)]
     [InlineData("/api/passport/stream?types=*", TestServer.AdminKey, HttpStatusCode.BadRequest)]

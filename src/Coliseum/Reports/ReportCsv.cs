@@ -144,7 +144,8 @@ internal static class ReportCsv
                 {
                     csv.Append(',');
                 }
-                Field(csv, row[i]);
+                // The last column is a number Coliseum formats; the others may hold names and ids users chose.
+                Field(csv, i < row.Length - 1 ? Text(row[i]) : row[i]);
             }
             csv.Append("\r\n");
         }
@@ -158,6 +159,13 @@ internal static class ReportCsv
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString(),
     };
+
+    /// <summary>
+    /// A text cell that a spreadsheet would take for a formula (it starts with <c>=</c>, <c>+</c>, <c>-</c>,
+    /// <c>@</c>, tab or CR) gets a leading apostrophe, so a hostile name cannot run when the export is opened.
+    /// </summary>
+    internal static string? Text(string? value) =>
+        value is { Length: > 0 } && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
 
     private static void Field(StringBuilder csv, string? value)
     {

@@ -273,3 +273,20 @@ public sealed class ReportResultTests(ReportFixture fixture) : IClassFixture<Rep
         Assert.Contains(rows, x => x[0] == section);
     }
 }
+
+/// <summary>The CSV export's guard against spreadsheet formulas in names.</summary>
+public sealed class ReportCsvTests
+{
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")")]
+    [InlineData("+1+1", "'+1+1")]
+    [InlineData("-2+3", "'-2+3")]
+    [InlineData("@SUM(A1)", "'@SUM(A1)")]
+    [InlineData("\tx", "'\tx")]
+    [InlineData("Rosalía", "Rosalía")]
+    [InlineData("a=b", "a=b")]
+    [InlineData("", "")]
+    [InlineData(null, null)]
+    public void Text_cells_that_look_like_formulas_get_an_apostrophe(string? name, string? written) =>
+        Assert.Equal(written, Coliseum.Reports.ReportCsv.Text(name));
+}

@@ -63,7 +63,21 @@ public static class ColiseumApp
         builder.Services.AddHostedService<ReportWorker>();
         builder.Services.AddProblemDetails();
         builder.Services.AddRequestDecompression();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            // Every key goes in Authorization: Bearer; declaring it lets /api/docs send one with "Try it out".
+            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["key"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "A write key (capture), read key (analytics) or admin key (management): Authorization: Bearer <key>",
+            };
+            document.Security ??= [];
+            document.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("key", document)] = [] });
+            return Task.CompletedTask;
+        }));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(Coliseum.Diagnostics.ColiseumMetrics.MeterName, Coliseum.Diagnostics.ProcessingMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
             // No response cache: a scrape shows what has happened up to that moment.

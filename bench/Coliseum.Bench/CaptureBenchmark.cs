@@ -19,18 +19,6 @@ internal static class CaptureBenchmark
 {
     public static async Task<JsonObject> RunAsync(BenchOptions options)
     {
-        try
-        {
-            return await RunScenariosAsync(options);
-        }
-        finally
-        {
-            Scratch.CleanUp();
-        }
-    }
-
-    private static async Task<JsonObject> RunScenariosAsync(BenchOptions options)
-    {
         var events = options.Events ?? 500_000;
         var result = new JsonObject();
         Scratch.Progress($"generating {events:N0} events in bodies of {options.PerBatch}");

@@ -19,19 +19,6 @@ internal static class FreshnessBenchmark
 
     public static async Task<JsonObject> RunAsync(BenchOptions options)
     {
-        Scratch.CleanUp();
-        try
-        {
-            return await RunScenarioAsync(options);
-        }
-        finally
-        {
-            Scratch.CleanUp();
-        }
-    }
-
-    private static async Task<JsonObject> RunScenarioAsync(BenchOptions options)
-    {
         var seconds = options.Seconds ?? 60;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var catalogue = new MusicCatalogue(options.Seed, now - (30L * 86_400_000), 30L * 86_400_000);

@@ -29,19 +29,6 @@ internal static class FunnelBenchmark
 
     public static async Task<JsonObject> RunAsync(BenchOptions options)
     {
-        Scratch.CleanUp();
-        try
-        {
-            return await RunScenarioAsync(options);
-        }
-        finally
-        {
-            Scratch.CleanUp();
-        }
-    }
-
-    private static async Task<JsonObject> RunScenarioAsync(BenchOptions options)
-    {
         var events = options.Events ?? 1_000_000;
         var path = Path.Combine(Scratch.Directory("funnel"), "coliseum.db");
         var processing = new ProcessingOptions();

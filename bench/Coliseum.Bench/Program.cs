@@ -19,15 +19,24 @@ var report = new JsonObject
     ["startedAt"] = DateTimeOffset.UtcNow.ToString("O"),
     ["machine"] = new JsonObject { ["cores"] = Environment.ProcessorCount, ["os"] = Environment.OSVersion.ToString(), ["runtime"] = Environment.Version.ToString() },
 };
-report["results"] = scenario switch
+// Each run works in its own scratch directory, deleted before and after (databases are hundreds of MB).
+Scratch.CleanUp();
+try
 {
-    "capture" => await CaptureBenchmark.RunAsync(options),
-    "rebuild" => await RebuildBenchmark.RunAsync(options),
-    "freshness" => await FreshnessBenchmark.RunAsync(options),
-    "funnel" => await FunnelBenchmark.RunAsync(options),
-    "report" => await ReportBenchmark.RunAsync(options),
-    "reads" => await QueryBenchmark.RunReadsAsync(options),
-    "fanout" => await QueryBenchmark.RunFanoutAsync(options),
-    _ => throw new ArgumentException($"unknown scenario '{scenario}'; try: capture, rebuild, freshness, funnel, report, reads, fanout"),
-};
+    report["results"] = scenario switch
+    {
+        "capture" => await CaptureBenchmark.RunAsync(options),
+        "rebuild" => await RebuildBenchmark.RunAsync(options),
+        "freshness" => await FreshnessBenchmark.RunAsync(options),
+        "funnel" => await FunnelBenchmark.RunAsync(options),
+        "report" => await ReportBenchmark.RunAsync(options),
+        "reads" => await QueryBenchmark.RunReadsAsync(options),
+        "fanout" => await QueryBenchmark.RunFanoutAsync(options),
+        _ => throw new ArgumentException($"unknown scenario '{scenario}'; try: capture, rebuild, freshness, funnel, report, reads, fanout"),
+    };
+}
+finally
+{
+    Scratch.CleanUp();
+}
 Console.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -20,109 +20,93 @@ internal static class QueryBenchmark
 
     public static async Task<JsonObject> RunReadsAsync(BenchOptions options)
     {
-        Scratch.CleanUp();
-        try
+        var (server, client, bodies) = await StartLoadedAsync(options, "reads");
+        await using var _ = server;
+        using var __ = client;
+        var connections = options.Readers;
+        var seconds = options.Seconds ?? 20;
+        var headers = new Dictionary<string, string> { ["Authorization"] = "Bearer " + ServerProcess.ReadKey };
+        var board = new Uri(server.Address, BoardPath);
+        var list = new Uri(server.Address, "/api/coliseum/leaderboards");
+
+        Scratch.Progress("warm-up: 10 s of board reads");
+        await Wrk.RunAsync(board, null, headers, connections, 2, 10);
+
+        Scratch.Progress($"board reads, capture idle: {seconds} s at {connections} connections");
+        var idle = await Wrk.RunAsync(board, null, headers, connections, 2, seconds);
+
+        Scratch.Progress($"baseline under capture: GET /api/coliseum/leaderboards (key check + JSON, no database) for {seconds} s");
+        var baselineLoad = BackgroundLoad.Start(client, bodies, PerBatch, options.CaptureRate, options.Connections);
+        var baseline = await Wrk.RunAsync(list, null, headers, connections, 2, seconds);
+        var baselineCapture = await baselineLoad.StopAsync(options.CaptureRate);
+        await baselineLoad.DisposeAsync();
+        await ServerStatus.WaitForCatchUpAsync(server.Address);
+
+        Scratch.Progress($"board reads under capture at {options.CaptureRate:N0} events/s: {seconds} s");
+        var load = BackgroundLoad.Start(client, bodies, PerBatch, options.CaptureRate, options.Connections);
+        var loaded = await Wrk.RunAsync(board, null, headers, connections, 2, seconds);
+        var capture = await load.StopAsync(options.CaptureRate);
+        await load.DisposeAsync();
+        var rss = await server.RssBytesAsync();
+        var status = await ServerStatus.GetAsync(server.Address);
+
+        Scratch.Progress($"board reads: {loaded.RequestsPerSecond:N0}/s p99 {loaded.P99Ms:N2} ms under capture; idle {idle.RequestsPerSecond:N0}/s p99 {idle.P99Ms:N2} ms; baseline {baseline.RequestsPerSecond:N0}/s");
+        var achieved = capture["achievedEventsPerSecond"]!.GetValue<double>();
+        return new JsonObject
         {
-            var (server, client, bodies) = await StartLoadedAsync(options, "reads");
-            await using var _ = server;
-            using var __ = client;
-            var connections = options.Readers;
-            var seconds = options.Seconds ?? 20;
-            var headers = new Dictionary<string, string> { ["Authorization"] = "Bearer " + ServerProcess.ReadKey };
-            var board = new Uri(server.Address, BoardPath);
-            var list = new Uri(server.Address, "/api/coliseum/leaderboards");
-
-            Scratch.Progress("warm-up: 10 s of board reads");
-            await Wrk.RunAsync(board, null, headers, connections, 2, 10);
-
-            Scratch.Progress($"board reads, capture idle: {seconds} s at {connections} connections");
-            var idle = await Wrk.RunAsync(board, null, headers, connections, 2, seconds);
-
-            Scratch.Progress($"baseline under capture: GET /api/coliseum/leaderboards (key check + JSON, no database) for {seconds} s");
-            var baselineLoad = BackgroundLoad.Start(client, bodies, PerBatch, options.CaptureRate, options.Connections);
-            var baseline = await Wrk.RunAsync(list, null, headers, connections, 2, seconds);
-            var baselineCapture = await baselineLoad.StopAsync(options.CaptureRate);
-            await baselineLoad.DisposeAsync();
-            await ServerStatus.WaitForCatchUpAsync(server.Address);
-
-            Scratch.Progress($"board reads under capture at {options.CaptureRate:N0} events/s: {seconds} s");
-            var load = BackgroundLoad.Start(client, bodies, PerBatch, options.CaptureRate, options.Connections);
-            var loaded = await Wrk.RunAsync(board, null, headers, connections, 2, seconds);
-            var capture = await load.StopAsync(options.CaptureRate);
-            await load.DisposeAsync();
-            var rss = await server.RssBytesAsync();
-            var status = await ServerStatus.GetAsync(server.Address);
-
-            Scratch.Progress($"board reads: {loaded.RequestsPerSecond:N0}/s p99 {loaded.P99Ms:N2} ms under capture; idle {idle.RequestsPerSecond:N0}/s p99 {idle.P99Ms:N2} ms; baseline {baseline.RequestsPerSecond:N0}/s");
-            var achieved = capture["achievedEventsPerSecond"]!.GetValue<double>();
-            return new JsonObject
+            ["what"] = $"wrk GET {BoardPath} (read key), {connections} connections, 2 threads, on the same 2 cores as the server",
+            ["underCapture"] = Describe(loaded),
+            ["captureDuringReads"] = capture,
+            ["captureConnections"] = options.Connections,
+            ["baselineNoDatabaseUnderCapture"] = Describe(baseline),
+            ["captureDuringBaseline"] = baselineCapture,
+            ["captureIdle"] = Describe(idle),
+            ["ratios"] = new JsonObject
             {
-                ["what"] = $"wrk GET {BoardPath} (read key), {connections} connections, 2 threads, on the same 2 cores as the server",
-                ["underCapture"] = Describe(loaded),
-                ["captureDuringReads"] = capture,
-                ["captureConnections"] = options.Connections,
-                ["baselineNoDatabaseUnderCapture"] = Describe(baseline),
-                ["captureDuringBaseline"] = baselineCapture,
-                ["captureIdle"] = Describe(idle),
-                ["ratios"] = new JsonObject
-                {
-                    ["rpsUnderCaptureToNoDatabaseBaseline"] = Math.Round(loaded.RequestsPerSecond / baseline.RequestsPerSecond, 2),
-                    ["rpsUnderCaptureToIdle"] = Math.Round(loaded.RequestsPerSecond / idle.RequestsPerSecond, 2),
-                },
-                ["statusAtEnd"] = status,
-                ["serverRssMB"] = new JsonObject { ["atEnd"] = rss / 1_048_576, ["peak"] = server.PeakRssBytes / 1_048_576 },
-                ["target"] = new JsonObject
-                {
-                    ["requestsPerSecond"] = 10_000, ["p99Ms"] = 10, ["captureEventsPerSecond"] = options.CaptureRate,
-                    ["met"] = loaded.RequestsPerSecond >= 10_000 && loaded.P99Ms <= 10 && achieved >= 0.95 * options.CaptureRate,
-                },
-            };
-        }
-        finally
-        {
-            Scratch.CleanUp();
-        }
+                ["rpsUnderCaptureToNoDatabaseBaseline"] = Math.Round(loaded.RequestsPerSecond / baseline.RequestsPerSecond, 2),
+                ["rpsUnderCaptureToIdle"] = Math.Round(loaded.RequestsPerSecond / idle.RequestsPerSecond, 2),
+            },
+            ["statusAtEnd"] = status,
+            ["serverRssMB"] = new JsonObject { ["atEnd"] = rss / 1_048_576, ["peak"] = server.PeakRssBytes / 1_048_576 },
+            ["target"] = new JsonObject
+            {
+                ["requestsPerSecond"] = 10_000, ["p99Ms"] = 10, ["captureEventsPerSecond"] = options.CaptureRate,
+                ["met"] = loaded.RequestsPerSecond >= 10_000 && loaded.P99Ms <= 10 && achieved >= 0.95 * options.CaptureRate,
+            },
+        };
     }
 
     public static async Task<JsonObject> RunFanoutAsync(BenchOptions options)
     {
-        Scratch.CleanUp();
-        try
+        var environment = new Dictionary<string, string>
         {
-            var environment = new Dictionary<string, string>
-            {
-                [$"Coliseum__Processing__Leaderboards__{Probes.Board}__Title"] = "Bench probe",
-                [$"Coliseum__Processing__Leaderboards__{Probes.Board}__Metrics__0"] = Probes.EventType,
-                [$"Coliseum__Processing__Leaderboards__{Probes.Board}__Score"] = "sum",
-                [$"Coliseum__Processing__Leaderboards__{Probes.Board}__Entity"] = "user",
-            };
-            await using var server = await ServerProcess.StartAsync(Scratch.Directory("fanout"), environment);
-            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.Subscribers + 16, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
-            using var client = new HttpClient(handler) { BaseAddress = server.Address, Timeout = Timeout.InfiniteTimeSpan };
-            var seconds = options.Seconds ?? 30;
-            var seq = 0L;
-            var rssIdle = await server.RssBytesAsync();
+            [$"Coliseum__Processing__Leaderboards__{Probes.Board}__Title"] = "Bench probe",
+            [$"Coliseum__Processing__Leaderboards__{Probes.Board}__Metrics__0"] = Probes.EventType,
+            [$"Coliseum__Processing__Leaderboards__{Probes.Board}__Score"] = "sum",
+            [$"Coliseum__Processing__Leaderboards__{Probes.Board}__Entity"] = "user",
+        };
+        await using var server = await ServerProcess.StartAsync(Scratch.Directory("fanout"), environment);
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.Subscribers + 16, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
+        using var client = new HttpClient(handler) { BaseAddress = server.Address, Timeout = Timeout.InfiniteTimeSpan };
+        var seconds = options.Seconds ?? 30;
+        var seq = 0L;
+        var rssIdle = await server.RssBytesAsync();
 
-            Scratch.Progress($"baseline: 1 subscriber, a probe a second for {seconds / 2} s");
-            var single = await MeasureAsync(client, 1, seconds / 2, () => seq++);
-            Scratch.Progress($"{options.Subscribers:N0} subscribers, a probe a second for {seconds} s");
-            var many = await MeasureAsync(client, options.Subscribers, seconds, () => seq++, server);
-            var p99 = Percentile(many.Latencies, 0.99);
-            Scratch.Progress($"fan-out: p50 {Percentile(many.Latencies, 0.5):N1} ms, p99 {p99:N1} ms to {options.Subscribers:N0} subscribers; 1 subscriber p99 {Percentile(single.Latencies, 0.99):N1} ms; missed {many.Missed}");
-            return new JsonObject
-            {
-                ["what"] = $"{options.Subscribers} SSE subscribers to /api/coliseum/stream/leaderboards/{Probes.Board}?limit=1; a {Probes.EventType} probe each second scoring above the last; latency = probe's 2xx until a subscriber receives the board with it at rank 1",
-                ["oneSubscriberBaseline"] = single.Describe(),
-                ["manySubscribers"] = many.Describe(),
-                ["ratioP99"] = Math.Round(p99 / Percentile(single.Latencies, 0.99), 2),
-                ["serverRssMB"] = new JsonObject { ["beforeSubscribers"] = rssIdle / 1_048_576, ["withSubscribers"] = many.RssBytes / 1_048_576, ["peak"] = server.PeakRssBytes / 1_048_576 },
-                ["target"] = new JsonObject { ["subscribers"] = 1_000, ["p99Ms"] = 1_000, ["met"] = options.Subscribers >= 1_000 && p99 <= 1_000 && many.Missed == 0 },
-            };
-        }
-        finally
+        Scratch.Progress($"baseline: 1 subscriber, a probe a second for {seconds / 2} s");
+        var single = await MeasureAsync(client, 1, seconds / 2, () => seq++);
+        Scratch.Progress($"{options.Subscribers:N0} subscribers, a probe a second for {seconds} s");
+        var many = await MeasureAsync(client, options.Subscribers, seconds, () => seq++, server);
+        var p99 = Percentile(many.Latencies, 0.99);
+        Scratch.Progress($"fan-out: p50 {Percentile(many.Latencies, 0.5):N1} ms, p99 {p99:N1} ms to {options.Subscribers:N0} subscribers; 1 subscriber p99 {Percentile(single.Latencies, 0.99):N1} ms; missed {many.Missed}");
+        return new JsonObject
         {
-            Scratch.CleanUp();
-        }
+            ["what"] = $"{options.Subscribers} SSE subscribers to /api/coliseum/stream/leaderboards/{Probes.Board}?limit=1; a {Probes.EventType} probe each second scoring above the last; latency = probe's 2xx until a subscriber receives the board with it at rank 1",
+            ["oneSubscriberBaseline"] = single.Describe(),
+            ["manySubscribers"] = many.Describe(),
+            ["ratioP99"] = Math.Round(p99 / Percentile(single.Latencies, 0.99), 2),
+            ["serverRssMB"] = new JsonObject { ["beforeSubscribers"] = rssIdle / 1_048_576, ["withSubscribers"] = many.RssBytes / 1_048_576, ["peak"] = server.PeakRssBytes / 1_048_576 },
+            ["target"] = new JsonObject { ["subscribers"] = 1_000, ["p99Ms"] = 1_000, ["met"] = options.Subscribers >= 1_000 && p99 <= 1_000 && many.Missed == 0 },
+        };
     }
 
     private sealed class FanoutResult

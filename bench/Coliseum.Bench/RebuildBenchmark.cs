@@ -23,19 +23,6 @@ internal static class RebuildBenchmark
 
     public static async Task<JsonObject> RunAsync(BenchOptions options)
     {
-        Scratch.CleanUp();
-        try
-        {
-            return await RunScenarioAsync(options);
-        }
-        finally
-        {
-            Scratch.CleanUp();
-        }
-    }
-
-    private static async Task<JsonObject> RunScenarioAsync(BenchOptions options)
-    {
         var events = options.Events ?? 1_000_000;
         var processing = new ProcessingOptions();
         processing.ReplayBatchSize = options.ReplayBatch ?? processing.ReplayBatchSize;

@@ -21,19 +21,6 @@ internal static class ReportBenchmark
 
     public static async Task<JsonObject> RunAsync(BenchOptions options)
     {
-        Scratch.CleanUp();
-        try
-        {
-            return await RunScenarioAsync(options);
-        }
-        finally
-        {
-            Scratch.CleanUp();
-        }
-    }
-
-    private static async Task<JsonObject> RunScenarioAsync(BenchOptions options)
-    {
         var events = options.Events ?? 1_000_000;
         var repetitions = options.Repetitions;
         var processing = new ProcessingOptions();

@@ -15,23 +15,24 @@ public sealed class Counters(Processor processor, ChangeFeed changes, TimeProvid
     ];
 
     private readonly TimeBuckets _buckets = TimeBuckets.For(processor.Options.TimeZone);
-    private (long Cursor, long Day, Task<CounterTotals> Totals)? _cached;
+    private Cached? _cached;
 
     public async Task<CountersView> GetAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var day = _buckets.DayStart(now);
         var cursor = changes.Cursor;
-        var cached = _cached;
+        // A reference swapped whole, so concurrent readers never see half of an old entry and half of a new one.
+        var cached = Volatile.Read(ref _cached);
         Task<CounterTotals> totals;
-        if (cached is { } c && c.Cursor == cursor && c.Day == day && !c.Totals.IsFaulted)
+        if (cached is not null && cached.Cursor == cursor && cached.Day == day && !cached.Totals.IsFaulted)
         {
-            totals = c.Totals;
+            totals = cached.Totals;
         }
         else
         {
             totals = LoadAsync(day);
-            _cached = (cursor, day, totals);
+            Volatile.Write(ref _cached, new Cached(cursor, day, totals));
         }
         var t = await totals.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new CountersView(Instant.Of(day), processor.Options.TimeZone, t.Plays, t.ListeningSeconds, t.Attendance, t.Votes,
@@ -78,6 +79,8 @@ public sealed class Counters(Processor processor, ChangeFeed changes, TimeProvid
             values.GetValueOrDefault("passport.signed_up"),
             money);
     }
+
+    private sealed record Cached(long Cursor, long Day, Task<CounterTotals> Totals);
 
     private sealed record CounterTotals(long Plays, long ListeningSeconds, long Attendance, long Votes, long NewFollowers, long SignUps, IReadOnlyList<MoneyTotal> MoneySpent);
 }

@@ -188,7 +188,8 @@ internal static class StreamApi
             var view = await counters.GetAsync(cancellationToken).ConfigureAwait(false);
             var json = JsonSerializer.Serialize(view, QueryJsonContext.Default.CountersView);
             var eventId = string.Create(CultureInfo.InvariantCulture, $"{view.LogPosition}:{Instant.Ms(view.Day)}");
-            var signature = json.Replace(Head(view), "", StringComparison.Ordinal);
+            // The head moves with every capture; the totals, position and rate are what a screen shows.
+            var signature = JsonSerializer.Serialize(view with { Head = 0 }, QueryJsonContext.Default.CountersView);
             if (first && eventId == lastEventId)
             {
                 shown = signature;
@@ -208,8 +209,6 @@ internal static class StreamApi
             }
         }
     }
-
-    private static string Head(CountersView view) => string.Create(CultureInfo.InvariantCulture, $"\"head\":{view.Head}");
 
     private static async IAsyncEnumerable<SseItem<string>> TailItems(long after, TypeFilter filter, IEntryRenderer renderer, IPassportStore log, LogSignal signal, ChangeFeed changes, QueryOptions options, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

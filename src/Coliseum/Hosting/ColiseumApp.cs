@@ -1,4 +1,5 @@
 using Coliseum.Capture;
+using Coliseum.Jumbotron;
 using Coliseum.Operations;
 using Coliseum.Passport;
 using Coliseum.Processing;
@@ -37,6 +38,11 @@ public static class ColiseumApp
         {
             throw new OptionsValidationException(QueryOptions.Section, typeof(QueryOptions), queryErrors);
         }
+        var jumbotron = builder.Configuration.GetSection(JumbotronOptions.Section).Get<JumbotronOptions>() ?? new JumbotronOptions();
+        if (jumbotron.Validate().ToList() is { Count: > 0 } jumbotronErrors)
+        {
+            throw new OptionsValidationException(JumbotronOptions.Section, typeof(JumbotronOptions), jumbotronErrors);
+        }
 
         builder.Services.AddOptions<ColiseumOptions>().BindConfiguration(ColiseumOptions.Section);
         builder.Services.AddSingleton(capture);
@@ -52,6 +58,7 @@ public static class ColiseumApp
         }
         builder.Services.AddSingleton<CaptureService>();
         builder.Services.AddSingleton(query);
+        builder.Services.AddSingleton(jumbotron);
         builder.Services.AddSingleton<ChangeFeed>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ChangeFeed>());
         builder.Services.AddSingleton<Leaderboards>();
@@ -128,6 +135,7 @@ public static class ColiseumApp
         app.MapAttributionApi();
         app.MapReportsApi();
         app.MapPassportMeApi();
+        app.MapJumbotron(jumbotron);
         LogStarted(app.Logger, store.Provider, dataDirectory, capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
         return app;
     }

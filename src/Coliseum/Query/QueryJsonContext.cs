@@ -4,6 +4,7 @@ namespace Coliseum.Query;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(LeaderboardView))]
+[JsonSerializable(typeof(Coliseum.Jumbotron.JumbotronConfig))]
 [JsonSerializable(typeof(List<LeaderboardInfo>))]
 [JsonSerializable(typeof(IReadOnlyList<LeaderboardInfo>))]
 [JsonSerializable(typeof(SeriesResult))]

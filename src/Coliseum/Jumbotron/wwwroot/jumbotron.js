@@ -571,11 +571,12 @@
     return element;
   }
 
-  // The top of a chart's scale: 1, 2, 4 or 5 times a power of ten, so the middle line is a round number too.
+  // The top of a chart's scale: a round number whose half is round too (in whole units once above 10).
   function niceCeiling(value) {
     if (value <= 0) return 1;
     const power = 10 ** Math.floor(Math.log10(value));
-    for (const step of [1, 2, 4, 5, 10]) {
+    const steps = power >= 10 ? [1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10] : [1, 2, 4, 5, 10];
+    for (const step of steps) {
       if (value <= step * power) return step * power;
     }
     return 10 * power;
@@ -592,7 +593,7 @@
     const label = { plays: 'Plays', votes: 'Votes', attendance: 'Attendance', money: 'Money spent' }[name];
     const { series, chart } = entry;
     svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    const fontSize = Math.max(10, parseFloat(getComputedStyle(document.body).fontSize) * 0.75);
+    const fontSize = Math.max(11, parseFloat(getComputedStyle(document.body).fontSize) * 0.8);
     const children = [];
     if (!series) {
       caption.replaceChildren(label);
@@ -643,7 +644,7 @@
     if (values.length > 0) {
       const line = values.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join('');
       children.push(svgElement('path', { d: `${line}L${x(values.length - 1).toFixed(1)},${y(min).toFixed(1)}L${x(0).toFixed(1)},${y(min).toFixed(1)}Z`, class: 'area' }));
-      children.push(svgElement('path', { d: line, class: 'line' }));
+      children.push(svgElement('path', { d: line, class: 'line', 'stroke-width': Math.max(2, fontSize * 0.18).toFixed(1) }));
       children.push(svgElement('circle', { cx: x(values.length - 1), cy: y(values[values.length - 1]), r: fontSize * 0.35, class: 'last' }));
     }
     svg.setAttribute('aria-label', `${label}: ${strong.textContent} over the ${hourly ? 'last 24 hours' : 'last 30 days'}`);
@@ -671,11 +672,14 @@
 
   // ---- ticker -----------------------------------------------------------------------------------
 
+  // The backlog the ticker opens with (up to its `ready` event) appears at once; new arrivals slide in.
+  let tickerCaughtUp = false;
+
   function addTickerEntry(entry) {
     const list = $('#ticker');
     const item = document.createElement('li');
     item.dataset.type = entry.type;
-    item.className = 'arrive';
+    if (tickerCaughtUp) item.className = 'arrive';
     const icon = document.createElement('span');
     icon.className = 'icon';
     icon.setAttribute('aria-hidden', 'true');
@@ -879,7 +883,8 @@
     if (!state.running) return;
     new EventStream('/api/coliseum/stream/counters', { counters: renderCounters }).start();
     const from = head === null ? 'head' : String(Math.max(0, head - TICKER_BACKLOG));
-    new EventStream(`/api/coliseum/stream/ticker?from=${from}`, { entry: addTickerEntry }).start();
+    tickerCaughtUp = false;
+    new EventStream(`/api/coliseum/stream/ticker?from=${from}`, { entry: addTickerEntry, ready: () => { tickerCaughtUp = true; } }).start();
     updateConnection();
     loadCharts();
     loadStatus();

@@ -34,6 +34,7 @@ internal static class Program
 
         root.Subcommands.Add(Cli.ProcessingCommands.Replay());
         root.Subcommands.Add(Cli.ProcessingCommands.DeadLetter());
+        root.Subcommands.Add(Cli.KeyCommands.Keys());
 
         try
         {

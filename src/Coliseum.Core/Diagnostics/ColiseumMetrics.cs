@@ -25,6 +25,8 @@ public static class ColiseumMetrics
     private static readonly Histogram<double> CommitSeconds = Meter.CreateHistogram<double>("coliseum.append.commit", "s", "Time to write and durably commit one group",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 
+    private static readonly Counter<long> RateLimitedRequests = Meter.CreateCounter<long>("coliseum.requests.rate_limited", "{request}", "Requests answered 429 by a rate limit, by limit");
+
     private static Func<long>? s_queueDepth;
 
     static ColiseumMetrics()
@@ -39,6 +41,8 @@ public static class ColiseumMetrics
     public static void EventRejected(string? type, string endpoint) => Rejected.Add(1, Label(type ?? "unknown"), new("endpoint", endpoint));
     public static void TrackingPlanViolation() => Violations.Add(1);
     public static void CaptureOverloaded() => Overloaded.Add(1);
+    /// <param name="limit">Which limit: <c>capture_key</c>, <c>capture_address</c> or <c>read_key</c> (a fixed set).</param>
+    public static void RateLimited(string limit) => RateLimitedRequests.Add(1, new KeyValuePair<string, object?>("limit", limit));
     public static void Commit(int events, double seconds)
     {
         BatchSize.Record(events);

@@ -27,7 +27,8 @@ internal sealed class StoreSession : IAsyncDisposable
 
     public string DataDirectory { get; }
 
-    public static async Task<StoreSession> OpenAsync(string? dataDirectory, IEnumerable<string> settings, CancellationToken cancellationToken)
+    /// <summary>Settings as <c>serve</c> reads them; <paramref name="dataDirectory"/> (<c>--data-dir</c>) wins when given.</summary>
+    public static IConfiguration Configuration(string? dataDirectory, IEnumerable<string> settings)
     {
         var builder = new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
@@ -38,7 +39,12 @@ internal sealed class StoreSession : IAsyncDisposable
         {
             builder.AddInMemoryCollection([new($"{ColiseumOptions.Section}:DataDirectory", dataDirectory)]);
         }
-        var configuration = builder.Build();
+        return builder.Build();
+    }
+
+    public static async Task<StoreSession> OpenAsync(string? dataDirectory, IEnumerable<string> settings, CancellationToken cancellationToken)
+    {
+        var configuration = Configuration(dataDirectory, settings);
         var options = configuration.GetSection(ColiseumOptions.Section).Get<ColiseumOptions>() ?? new ColiseumOptions();
         var processing = ProcessingSetup.Read(configuration);
         var directory = Path.GetFullPath(options.DataDirectory);

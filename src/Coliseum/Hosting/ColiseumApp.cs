@@ -30,7 +30,6 @@ public static class ColiseumApp
 
         var options = builder.Configuration.GetSection(ColiseumOptions.Section).Get<ColiseumOptions>() ?? new ColiseumOptions();
         var capture = builder.Configuration.GetSection(CaptureOptions.Section).Get<CaptureOptions>() ?? new CaptureOptions();
-        var keyOptions = builder.Configuration.GetSection(KeyOptions.Section).Get<KeyOptions>() ?? new KeyOptions();
         Validate(options, capture);
         var processing = ProcessingSetup.Read(builder.Configuration);
         var query = builder.Configuration.GetSection(QueryOptions.Section).Get<QueryOptions>() ?? new QueryOptions();
@@ -111,11 +110,12 @@ public static class ColiseumApp
         // A factory registration, so the container disposes the store at shutdown (after the appender has drained).
         builder.Services.AddSingleton<IPassportStore>(_ => store);
         builder.Services.AddSingleton((IProcessorStore)store);
-        builder.Services.AddSingleton(KeyBootstrap.Load(keyOptions, dataDirectory, Console.Out.WriteLine));
+        await SecuritySetup.AddAsync(builder, dataDirectory, cancellationToken);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseColiseumSecurity();
         app.UseRequestDecompression();
         app.MapOpenApi();
         // A browsable reference over the same document (swagger-ui's files ship inside the package: no CDN).

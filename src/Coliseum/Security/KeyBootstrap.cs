@@ -1,68 +1,73 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Coliseum.Storage;
 
 namespace Coliseum.Security;
 
 /// <summary>
-/// Where keys come from. Configured keys win. With none configured, the first <c>serve</c> makes one key
-/// of each role, prints them once, and saves only their hashes to <c>{DataDirectory}/keys.json</c>; later
-/// starts load the hashes. Delete the file to be given new keys.
+/// The keys a starting server accepts: those in settings, plus the database's (<c>coliseum_keys</c>).
+/// Without keys in settings, a <c>keys.json</c> left by an earlier version is imported (its hashes; the file
+/// stays and is no longer written), and when the database has never held a key the first start makes one of
+/// each role, prints them once and stores only their hashes.
 /// </summary>
 public static partial class KeyBootstrap
 {
-    public const string FileName = "keys.json";
+    /// <summary>Where versions before the keys table kept the hashes of generated keys.</summary>
+    public const string LegacyFileName = "keys.json";
 
-    public static KeyRing Load(KeyOptions configured, string dataDirectory, Action<string> announce)
+    public static async Task<KeyRing> LoadAsync(KeyOptions configured, IKeyStore store, string dataDirectory, TimeProvider time, Action<string> announce, CancellationToken cancellationToken)
     {
-        if (configured.Any)
+        if (!configured.Any)
         {
-            return KeyRing.FromKeys(configured);
+            await ImportLegacyAsync(store, Path.Combine(dataDirectory, LegacyFileName), cancellationToken);
+            await GenerateIfEmptyAsync(store, time, announce, cancellationToken);
         }
-        var path = Path.Combine(dataDirectory, FileName);
-        if (File.Exists(path))
-        {
-            var stored = JsonSerializer.Deserialize(File.ReadAllBytes(path), KeyFileJsonContext.Default.KeyFile)
-                ?? throw new InvalidOperationException($"{path} is empty; delete it to generate new keys");
-            return new KeyRing(stored.Keys.ToDictionary(k => k.Sha256, k => k.Role, StringComparer.Ordinal));
-        }
+        // The version first: a change between the two reads is then seen again by the next refresh.
+        var version = await store.VersionAsync(cancellationToken);
+        return new KeyRing(configured, await store.ListAsync(cancellationToken), version);
+    }
 
-        var write = NewKey("cw");
-        var read = NewKey("cr");
-        var admin = NewKey("ca");
-        var file = new KeyFile([
-            new StoredKey(KeyRole.Write, KeyRing.Hash(write), DateTimeOffset.UtcNow),
-            new StoredKey(KeyRole.Read, KeyRing.Hash(read), DateTimeOffset.UtcNow),
-            new StoredKey(KeyRole.Admin, KeyRing.Hash(admin), DateTimeOffset.UtcNow),
-        ]);
-        Directory.CreateDirectory(dataDirectory);
-        var temp = path + ".tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(file, KeyFileJsonContext.Default.KeyFile));
-        if (!OperatingSystem.IsWindows())
+    private static async Task ImportLegacyAsync(IKeyStore store, string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
         {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            return;
         }
-        File.Move(temp, path, overwrite: false);
+        var file = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(path, cancellationToken), LegacyJsonContext.Default.LegacyFile)
+            ?? throw new InvalidOperationException($"{path} is empty; delete it (its keys were only ever kept there as hashes)");
+        // Idempotent by hash: a key imported once and revoked since stays revoked.
+        await store.ImportAsync([.. file.Keys.Select(k => new NewKey("from keys.json", k.Role, k.Sha256, ApiKeys.Marker(k.Role), LegacyFileName, k.CreatedAt.ToUnixTimeMilliseconds()))],
+            cancellationToken);
+    }
+
+    private static async Task GenerateIfEmptyAsync(IKeyStore store, TimeProvider time, Action<string> announce, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var write = ApiKeys.Create(KeyRole.Write, "first start", "generated", now);
+        var read = ApiKeys.Create(KeyRole.Read, "first start", "generated", now);
+        var admin = ApiKeys.Create(KeyRole.Admin, "first start", "generated", now);
+        if (!await store.AddIfEmptyAsync([write.Row, read.Row, admin.Row], cancellationToken))
+        {
+            return;
+        }
         announce($"""
 
             No keys were configured, so Coliseum made one of each. They are shown this once; only their
-            hashes are kept (in {path}). Delete that file to be given new ones.
+            hashes are kept (in the database). Make more with `coliseum keys create`, see them with
+            `coliseum keys list`, and revoke one with `coliseum keys revoke`.
 
-              write key  {write}
-              read key   {read}
-              admin key  {admin}
+              write key  {write.Key}
+              read key   {read.Key}
+              admin key  {admin.Key}
 
             """);
-        return new KeyRing(file.Keys.ToDictionary(k => k.Sha256, k => k.Role, StringComparer.Ordinal));
     }
 
-    private static string NewKey(string prefix) => $"{prefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20))}";
+    internal sealed record LegacyFile(IReadOnlyList<LegacyKey> Keys);
 
-    internal sealed record KeyFile(IReadOnlyList<StoredKey> Keys);
+    internal sealed record LegacyKey(KeyRole Role, string Sha256, DateTimeOffset CreatedAt);
 
-    internal sealed record StoredKey(KeyRole Role, string Sha256, DateTimeOffset CreatedAt);
-
-    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, UseStringEnumConverter = true)]
-    [JsonSerializable(typeof(KeyFile))]
-    internal sealed partial class KeyFileJsonContext : JsonSerializerContext;
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+    [JsonSerializable(typeof(LegacyFile))]
+    internal sealed partial class LegacyJsonContext : JsonSerializerContext;
 }

@@ -229,23 +229,19 @@ public sealed class KeyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_configured_keys_the_first_start_saves_one_hash_per_role_and_no_key()
+    public async Task Without_configured_keys_the_first_start_stores_one_hash_per_role_in_the_database_and_no_key()
     {
         var directory = TempDirectory.Create("keys");
         await using var server = await TestServer.StartAsync(dataDirectory: directory, configureKeys: false);
-        var path = Path.Combine(directory, "keys.json");
 
-        var text = await File.ReadAllTextAsync(path);
-        using var file = JsonDocument.Parse(text);
-        var keys = file.RootElement.GetProperty("keys").EnumerateArray().ToList();
-        Assert.Equal(["Write", "Read", "Admin"], keys.Select(k => k.GetProperty("role").GetString()));
-        Assert.All(keys, k => Assert.Matches("^[0-9a-f]{64}$", k.GetProperty("sha256").GetString()));
-        Assert.Equal(3, keys.Select(k => k.GetProperty("sha256").GetString()).Distinct().Count());
-        Assert.DoesNotMatch("c[wra]_[0-9a-f]{40}", text);
-        if (!OperatingSystem.IsWindows())
-        {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-        }
+        var rows = Sql.Column(server.DatabasePath, "SELECT role || ' ' || sha256 || ' ' || prefix || ' ' || source || ' ' || IFNULL(revoked_at, '-') FROM coliseum_keys ORDER BY id");
+        Assert.Equal(3, rows.Count);
+        Assert.Collection(rows,
+            r => Assert.Matches("^write [0-9a-f]{64} cw_[0-9a-f]{8} generated -$", r),
+            r => Assert.Matches("^read [0-9a-f]{64} cr_[0-9a-f]{8} generated -$", r),
+            r => Assert.Matches("^admin [0-9a-f]{64} ca_[0-9a-f]{8} generated -$", r));
+        Assert.Equal(3, rows.Select(r => r.Split(' ')[1]).Distinct().Count());
+        Assert.False(File.Exists(Path.Combine(directory, "keys.json")));
     }
 
     [Theory]
@@ -264,22 +260,52 @@ public sealed class KeyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Second_start_with_the_same_data_directory_keeps_the_generated_keys()
+    public async Task Second_start_with_the_same_data_directory_keeps_the_generated_keys_and_makes_no_more()
     {
         var directory = TempDirectory.Create("keys");
-        var path = Path.Combine(directory, "keys.json");
+        var database = Path.Combine(directory, "coliseum.db");
         await using (await TestServer.StartAsync(dataDirectory: directory, configureKeys: false))
         {
         }
-        var first = await File.ReadAllBytesAsync(path);
+        var first = Sql.Column(database, "SELECT sha256 FROM coliseum_keys ORDER BY id");
 
         await using (await TestServer.StartAsync(dataDirectory: directory, configureKeys: false))
         {
         }
 
-        Assert.Equal(first, await File.ReadAllBytesAsync(path));
-        Assert.False(File.Exists(path + ".tmp"));
+        Assert.Equal(3, first.Count);
+        Assert.Equal(first, Sql.Column(database, "SELECT sha256 FROM coliseum_keys ORDER BY id"));
     }
+
+    [Fact]
+    public async Task A_keys_json_from_an_earlier_version_is_imported_once_and_its_keys_keep_working()
+    {
+        var directory = TempDirectory.Create("keys-legacy");
+        var writeKey = "cw_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        var readKey = "cr_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        await File.WriteAllTextAsync(Path.Combine(directory, "keys.json"), $$"""
+            {"keys": [
+              {"role": "Write", "sha256": "{{Sha256(writeKey)}}", "createdAt": "2026-11-01T10:00:00+00:00"},
+              {"role": "Read", "sha256": "{{Sha256(readKey)}}", "createdAt": "2026-11-01T10:00:00+00:00"}
+            ]}
+            """);
+
+        await using (var server = await TestServer.StartAsync(dataDirectory: directory, configureKeys: false))
+        {
+            Assert.Equal(HttpStatusCode.Created, (await SendAsync(server, "/api/passport/log", Way.XColiseumKey, writeKey, messageId: "legacy-1")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(server, "/api/passport/log", Way.XColiseumKey, readKey, messageId: "legacy-2")).StatusCode);
+            // Imported keys count as keys: no new ones are generated beside them.
+            Assert.Equal(["write cw_ keys.json", "read cr_ keys.json"], Sql.Column(server.DatabasePath, "SELECT role || ' ' || prefix || ' ' || source FROM coliseum_keys ORDER BY id"));
+            Sql.Execute(server.DatabasePath, $"UPDATE coliseum_keys SET revoked_at = 1 WHERE sha256 = '{Sha256(writeKey)}'");
+        }
+
+        // The file is still there; importing it again neither duplicates nor un-revokes.
+        await using var again = await TestServer.StartAsync(dataDirectory: directory, configureKeys: false);
+        Assert.Equal(2, again.Scalar<long>("SELECT COUNT(*) FROM coliseum_keys"));
+        await (await SendAsync(again, "/api/passport/log", Way.XColiseumKey, writeKey, messageId: "legacy-3")).AssertProblemAsync(HttpStatusCode.Unauthorized, KeyNotValid);
+    }
+
+    private static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     [Fact]
     public async Task Generated_keys_are_printed_once_and_the_printed_write_key_works_across_restarts()
@@ -291,9 +317,9 @@ public sealed class KeyTests : IAsyncLifetime
         {
             writeKey = first.AnnouncedKey("write key");
             readKey = first.AnnouncedKey("read key");
-            var hashes = await File.ReadAllTextAsync(Path.Combine(directory, "keys.json"));
-            Assert.DoesNotContain(writeKey, hashes, StringComparison.Ordinal);
-            Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(writeKey))), hashes, StringComparison.Ordinal);
+            var hashes = Sql.Column(first.DatabasePath, "SELECT sha256 || ' ' || prefix FROM coliseum_keys");
+            Assert.Contains($"{Sha256(writeKey)} {writeKey[..11]}", hashes);
+            Assert.Equal(0, Sql.Scalar<long>(first.DatabasePath, $"SELECT COUNT(*) FROM coliseum_keys WHERE instr(name || prefix || sha256 || source, '{writeKey}') > 0"));
 
             Assert.Equal(HttpStatusCode.Created, (await first.PostAsync("/api/passport/log", Events.TrackPlayed("p-1").ToJsonString(), writeKey)).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await first.PostAsync("/api/passport/log", Events.TrackPlayed("p-2").ToJsonString(), readKey)).StatusCode);

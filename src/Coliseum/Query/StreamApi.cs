@@ -51,14 +51,14 @@ internal static class StreamApi
         if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
         if (QueryApi.CheckBoard(boards, id, window, scope, limit, out var w, out var n) is { } invalid) { return invalid; }
         if (!gate.TryEnter(http)) { return Busy(http, gate); }
-        return TypedResults.ServerSentEvents(Guarded(BoardItems(id, w, scope, n, LastEventId(http), boards, changes, options, time, Ending(http)), http, options));
+        return TypedResults.ServerSentEvents(Guarded(KeyRole.Read, BoardItems(id, w, scope, n, LastEventId(http), boards, changes, options, time, Ending(http)), http, options));
     }
 
     private static IResult StreamCounters(HttpContext http, Counters counters, ChangeFeed changes, StreamGate gate, QueryOptions options, TimeProvider time)
     {
         if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
         if (!gate.TryEnter(http)) { return Busy(http, gate); }
-        return TypedResults.ServerSentEvents(Guarded(CounterItems(LastEventId(http), counters, changes, options, time, Ending(http)), http, options));
+        return TypedResults.ServerSentEvents(Guarded(KeyRole.Read, CounterItems(LastEventId(http), counters, changes, options, time, Ending(http)), http, options));
     }
 
     private static IResult StreamPassport(HttpContext http, string? types, string? from, IPassportStore log, LogSignal signal, ChangeFeed changes, StreamGate gate, QueryOptions options, TimeProvider time)
@@ -66,7 +66,7 @@ internal static class StreamApi
         if (Access.Require(http, KeyRole.Admin) is { } denied) { return denied; }
         if (TailRequest(http, types, from, out var filter, out var after) is { } invalid) { return invalid; }
         if (!gate.TryEnter(http)) { return Busy(http, gate); }
-        return TypedResults.ServerSentEvents(Guarded(TailItems(after, filter, new PassportRenderer(), log, signal, changes, options, time, Ending(http)), http, options));
+        return TypedResults.ServerSentEvents(Guarded(KeyRole.Admin, TailItems(after, filter, new PassportRenderer(), log, signal, changes, options, time, Ending(http)), http, options));
     }
 
     private static IResult StreamTicker(HttpContext http, string? types, string? from, IPassportStore log, IProcessorStore store, LogSignal signal, ChangeFeed changes, StreamGate gate, QueryOptions options, TimeProvider time)
@@ -74,7 +74,7 @@ internal static class StreamApi
         if (Access.Require(http, KeyRole.Read) is { } denied) { return denied; }
         if (TailRequest(http, types, from, out var filter, out var after) is { } invalid) { return invalid; }
         if (!gate.TryEnter(http)) { return Busy(http, gate); }
-        return TypedResults.ServerSentEvents(Guarded(TailItems(after, filter, new TickerRenderer(store), log, signal, changes, options, time, Ending(http)), http, options));
+        return TypedResults.ServerSentEvents(Guarded(KeyRole.Read, TailItems(after, filter, new TickerRenderer(store), log, signal, changes, options, time, Ending(http)), http, options));
     }
 
     /// <summary>A log tail's <c>types</c>, and where it starts: after <c>Last-Event-ID</c>, else <c>from</c> (head by default).</summary>
@@ -112,8 +112,10 @@ internal static class StreamApi
     /// Drops a client that stops reading: each update must reach the socket within
     /// <c>StreamWriteTimeoutSeconds</c>, or the connection is aborted. (Kestrel's own minimum response data
     /// rate allows minutes per buffered write, and would let a stuck client pin a stream that long.)
+    /// Ends the stream when its key stops being good enough (revoked): checked before every update and
+    /// heartbeat, so within <c>HeartbeatSeconds</c>; the client's reconnect then gets the 401.
     /// </summary>
-    private static async IAsyncEnumerable<SseItem<string>> Guarded(IAsyncEnumerable<SseItem<string>> items, HttpContext http, QueryOptions options)
+    private static async IAsyncEnumerable<SseItem<string>> Guarded(KeyRole needed, IAsyncEnumerable<SseItem<string>> items, HttpContext http, QueryOptions options)
     {
         var limit = TimeSpan.FromSeconds(options.StreamWriteTimeoutSeconds);
         await using var watchdog = new Timer(static state =>
@@ -124,6 +126,10 @@ internal static class StreamApi
         }, http, Timeout.Infinite, Timeout.Infinite);
         await foreach (var item in items.ConfigureAwait(false))
         {
+            if (Access.Require(http, needed) is not null)
+            {
+                yield break;
+            }
             // Armed while the item is written and flushed; disarmed when the writer asks for the next one.
             watchdog.Change(limit, Timeout.InfiniteTimeSpan);
             yield return item;

@@ -17,7 +17,7 @@ internal sealed class CaptureService(EventValidator validator, PassportAppender 
 
     public long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>The key in the request's headers: Segment's Basic auth, a Bearer token, or X-Coliseum-Key.</summary>
+    /// <summary>The key in the request's headers: Segment's Basic auth, a Bearer key (not a JWT: that is a user token), or X-Coliseum-Key.</summary>
     public static string? HeaderKey(HttpRequest request)
     {
         if (request.Headers.TryGetValue("X-Coliseum-Key", out var header) && !StringValues.IsNullOrEmpty(header))
@@ -40,7 +40,9 @@ internal sealed class CaptureService(EventValidator validator, PassportAppender 
         }
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return authorization[7..].Trim();
+            // A JWT there is a user token (see TokenAccess), not a key.
+            var bearer = authorization[7..].Trim();
+            return UserTokens.LooksLikeJwt(bearer) ? null : bearer;
         }
         return null;
     }

@@ -38,6 +38,12 @@ public static class ColiseumApp
             throw new OptionsValidationException(QueryOptions.Section, typeof(QueryOptions), queryErrors);
         }
 
+        var tokens = builder.Configuration.GetSection(TokenOptions.Section).Get<TokenOptions>() ?? new TokenOptions();
+        if (tokens.Validate().ToList() is { Count: > 0 } tokenErrors)
+        {
+            throw new OptionsValidationException(TokenOptions.Section, typeof(TokenOptions), tokenErrors);
+        }
+
         builder.Services.AddOptions<ColiseumOptions>().BindConfiguration(ColiseumOptions.Section);
         builder.Services.AddSingleton(capture);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -105,6 +111,8 @@ public static class ColiseumApp
         builder.Services.AddSingleton<IPassportStore>(_ => store);
         builder.Services.AddSingleton((IProcessorStore)store);
         builder.Services.AddSingleton(KeyBootstrap.Load(keyOptions, dataDirectory, Console.Out.WriteLine));
+        var userTokens = new UserTokens(tokens, TimeProvider.System);
+        builder.Services.AddSingleton(_ => userTokens);
 
         var app = builder.Build();
         app.UseExceptionHandler();

@@ -1,6 +1,7 @@
 using Coliseum.Capture;
 using Coliseum.Operations;
 using Coliseum.Passport;
+using Coliseum.Privacy;
 using Coliseum.Processing;
 using Coliseum.Query;
 using Coliseum.Reports;
@@ -47,7 +48,9 @@ public static class ColiseumApp
         builder.Services.AddOptions<ColiseumOptions>().BindConfiguration(ColiseumOptions.Section);
         builder.Services.AddSingleton(capture);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(builder.Configuration.GetSection(PrivacyOptions.Section).Get<PrivacyOptions>() ?? new PrivacyOptions());
         builder.Services.AddSingleton<EventValidator>();
+        builder.Services.AddSingleton<UserErasure>();
         builder.Services.AddSingleton<LogSignal>();
         builder.Services.AddSingleton<PassportAppender>();
         builder.Services.AddSingleton(processing);
@@ -111,6 +114,7 @@ public static class ColiseumApp
         builder.Services.AddSingleton<IPassportStore>(_ => store);
         builder.Services.AddSingleton((IProcessorStore)store);
         builder.Services.AddSingleton(KeyBootstrap.Load(keyOptions, dataDirectory, Console.Out.WriteLine));
+        builder.Services.AddSingleton(await Suppressions.LoadAsync((IProcessorStore)store, cancellationToken));
         var userTokens = new UserTokens(tokens, TimeProvider.System);
         builder.Services.AddSingleton(_ => userTokens);
 
@@ -136,6 +140,7 @@ public static class ColiseumApp
         app.MapAttributionApi();
         app.MapReportsApi();
         app.MapPassportMeApi();
+        app.MapPrivacyApi();
         LogStarted(app.Logger, store.Provider, dataDirectory, capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
         return app;
     }

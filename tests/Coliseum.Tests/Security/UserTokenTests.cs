@@ -148,6 +148,69 @@ public sealed class UserTokenTests
     }
 
     [Fact]
+    public async Task Keys_come_from_a_JWKS_URL_fetched_again_for_a_new_kid_and_an_unreachable_URL_is_503()
+    {
+        var rsa = TokenFactory.RsaKey("url-1");
+        var next = TokenFactory.EcKey("url-2");
+        var jwks = TokenFactory.Jwks(rsa);
+        var fetches = 0;
+        using var listener = new System.Net.HttpListener();
+        var port = FreePort();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                System.Net.HttpListenerContext context;
+                try { context = await listener.GetContextAsync(); } catch (System.Net.HttpListenerException) { return; } catch (ObjectDisposedException) { return; }
+                Interlocked.Increment(ref fetches);
+                var bytes = Encoding.UTF8.GetBytes(Volatile.Read(ref jwks));
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(bytes);
+                context.Response.Close();
+            }
+        });
+        await using (var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Coliseum:Capture:AllowKeyless"] = "true",
+            ["Coliseum:Tokens:JwksUrl"] = $"http://127.0.0.1:{port}/jwks.json",
+            ["Coliseum:Tokens:JwksMinRefreshSeconds"] = "0",
+        }))
+        {
+            Assert.Equal(HttpStatusCode.Created, (await PostAsync(server, "/api/passport/log", Event("u1", "m1"), TokenFactory.Signed("u1", rsa, SecurityAlgorithms.RsaSha256))).Status);
+            Assert.Equal(HttpStatusCode.Created, (await PostAsync(server, "/api/passport/log", Event("u1", "m2"), TokenFactory.Signed("u1", rsa, SecurityAlgorithms.RsaSha256))).Status);
+            Assert.Equal(1, Volatile.Read(ref fetches)); // cached
+            Volatile.Write(ref jwks, TokenFactory.Jwks(rsa, next));
+            Assert.Equal(HttpStatusCode.Created, (await PostAsync(server, "/api/passport/log", Event("u1", "m3"), TokenFactory.Signed("u1", next, SecurityAlgorithms.EcdsaSha256))).Status);
+            Assert.Equal(2, Volatile.Read(ref fetches));
+        }
+        listener.Stop();
+        await serving;
+
+        await using (var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Coliseum:Capture:AllowKeyless"] = "true",
+            ["Coliseum:Tokens:JwksUrl"] = $"http://127.0.0.1:{FreePort()}/jwks.json",
+        }))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/passport/log") { Content = new StringContent(Event("u1", "m4"), Encoding.UTF8, "application/json") };
+            request.Headers.Add("Authorization", "Bearer " + TokenFactory.Signed("u1", rsa, SecurityAlgorithms.RsaSha256));
+            using var response = await server.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
+            Assert.Equal(0, server.LogCount);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+
+    [Fact]
     public async Task Passport_me_with_a_token_serves_only_the_tokens_own_user()
     {
         await using var server = await TestServer.StartAsync(Settings());

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -17,6 +18,7 @@ public sealed partial class EventValidator
         public bool HasAt;
         public long? SentAt;
         public byte[]? Context;
+        public bool KeepIp;
 
         public bool TryRead(string name, JsonElement value, out CaptureError error)
         {
@@ -70,11 +72,30 @@ public sealed partial class EventValidator
                         error = new($"context must be an object, not {Describe(value.ValueKind)}", "context");
                         return false;
                     }
-                    Context = JsonMarshal.GetRawUtf8Value(value).ToArray();
+                    Context = KeepIp || !value.TryGetProperty("ip"u8, out _) ? JsonMarshal.GetRawUtf8Value(value).ToArray() : WithoutIp(value);
                     return true;
                 default:
                     return true;
             }
+        }
+
+        /// <summary>The context object without its <c>ip</c> (Segment's client address), which is kept only when configured.</summary>
+        private static byte[] WithoutIp(JsonElement context)
+        {
+            var buffer = new ArrayBufferWriter<byte>(JsonMarshal.GetRawUtf8Value(context).Length);
+            using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+            {
+                writer.WriteStartObject();
+                foreach (var property in context.EnumerateObject())
+                {
+                    if (!property.NameEquals("ip"u8))
+                    {
+                        property.WriteTo(writer);
+                    }
+                }
+                writer.WriteEndObject();
+            }
+            return buffer.WrittenSpan.ToArray();
         }
 
         public readonly bool Validate(out CaptureError error)

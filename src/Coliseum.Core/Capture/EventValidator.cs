@@ -13,8 +13,10 @@ namespace Coliseum.Capture;
 /// envelope fields are read, catalogue fields are checked against the typed catalogue, and every
 /// non-envelope property (known or not) is copied into <c>metadata</c>.
 /// </summary>
-public sealed partial class EventValidator(CaptureOptions options)
+public sealed partial class EventValidator(CaptureOptions options, Privacy.PrivacyOptions? privacy = null)
 {
+    private readonly bool _keepIp = privacy?.StoreIpAddresses ?? false;
+
     private const int MaxIdLength = 128;
     private const int MaxMessageIdLength = 100;
     private const int MaxTypeLength = 128;
@@ -68,7 +70,7 @@ public sealed partial class EventValidator(CaptureOptions options)
         writer.Reset(buffer);
         writer.WriteStartObject();
 
-        var envelope = new Envelope();
+        var envelope = new Envelope { KeepIp = _keepIp };
         ulong seen = 0;
         string?[]? values = known && spec.Entities.Count > 0 ? new string?[spec.Fields.Count] : null;
 
@@ -96,6 +98,10 @@ public sealed partial class EventValidator(CaptureOptions options)
                 }
                 seen |= 1UL << index;
                 continue;
+            }
+            if (!_keepIp && name == "ip")
+            {
+                continue; // a client address is personal data: kept only when configured (Coliseum:Privacy:StoreIpAddresses)
             }
             // Unknown extra field: kept as it came (bounded by the per-event size and depth limits).
             property.WriteTo(writer);

@@ -155,16 +155,62 @@ public sealed partial class ConsumerRunner
     {
         await _store.WriteAsync(async (connection, transaction) =>
         {
-            foreach (var sql in _consumer.ResetStatements)
-            {
-                await Db.ExecuteAsync(connection, transaction, sql, cancellationToken).ConfigureAwait(false);
-            }
-            await Db.ExecuteAsync(connection, transaction, "DELETE FROM consumer_dead_letters WHERE consumer = @name", cancellationToken, ("@name", Name)).ConfigureAwait(false);
-            await _lease.AdvanceAsync(connection, transaction, 0, allowBackwards: true, cancellationToken).ConfigureAwait(false);
+            await ResetWithinAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             return 0;
         }, cancellationToken).ConfigureAwait(false);
+        ResetCommitted();
+    }
+
+    /// <summary>
+    /// Stops this runner between batches and takes its lease: until the handle is disposed no batch is read
+    /// or committed, so work in another transaction cannot interleave with one (a privacy erasure blanks log
+    /// entries a batch might already have read). Throws when another live process holds the lease.
+    /// </summary>
+    public async Task<IAsyncDisposable> PauseAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await AcquireOrThrowAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _gate.Release();
+            throw;
+        }
+        return new Pause(_gate);
+    }
+
+    /// <summary>While paused, inside the caller's transaction: drops the consumer's state and dead letters and moves its cursor to 0.</summary>
+    public async Task ResetWithinAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        foreach (var sql in _consumer.ResetStatements)
+        {
+            await Db.ExecuteAsync(connection, transaction, sql, cancellationToken).ConfigureAwait(false);
+        }
+        await Db.ExecuteAsync(connection, transaction, "DELETE FROM consumer_dead_letters WHERE consumer = @name", cancellationToken, ("@name", Name)).ConfigureAwait(false);
+        await _lease.AdvanceAsync(connection, transaction, 0, allowBackwards: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>After the transaction that ran <see cref="ResetWithinAsync"/> committed: forget the caches; the runner re-applies the log from the start.</summary>
+    public void ResetCommitted()
+    {
         _consumer.Invalidate();
         _cursor = 0;
+    }
+
+    private sealed class Pause(SemaphoreSlim gate) : IAsyncDisposable
+    {
+        private int _released;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>Lets go of the lease (after a replay or a retry run from the command line).</summary>

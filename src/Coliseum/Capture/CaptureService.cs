@@ -9,7 +9,7 @@ using Microsoft.Extensions.Primitives;
 namespace Coliseum.Capture;
 
 /// <summary>What every capture endpoint shares: who may write, and handing records to the group commit.</summary>
-internal sealed class CaptureService(EventValidator validator, PassportAppender appender, KeyRing keys, TimeProvider clock)
+internal sealed class CaptureService(EventValidator validator, PassportAppender appender, KeyRing keys, TimeProvider clock, Privacy.Suppressions suppressions)
 {
     public EventValidator Validator => validator;
 
@@ -17,7 +17,7 @@ internal sealed class CaptureService(EventValidator validator, PassportAppender 
 
     public long Now() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>The key in the request's headers: Segment's Basic auth, a Bearer token, or X-Coliseum-Key.</summary>
+    /// <summary>The key in the request's headers: Segment's Basic auth, a Bearer key (not a JWT: that is a user token), or X-Coliseum-Key.</summary>
     public static string? HeaderKey(HttpRequest request)
     {
         if (request.Headers.TryGetValue("X-Coliseum-Key", out var header) && !StringValues.IsNullOrEmpty(header))
@@ -40,7 +40,9 @@ internal sealed class CaptureService(EventValidator validator, PassportAppender 
         }
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return authorization[7..].Trim();
+            // A JWT there is a user token (see TokenAccess), not a key.
+            var bearer = authorization[7..].Trim();
+            return UserTokens.LooksLikeJwt(bearer) ? null : bearer;
         }
         return null;
     }
@@ -80,6 +82,22 @@ internal sealed class CaptureService(EventValidator validator, PassportAppender 
 
     /// <summary>Appends durably; on overload or a storage failure returns the 503 to answer instead.</summary>
     public async Task<(AppendOutcome? Outcome, IResult? Problem)> AppendAsync(IReadOnlyList<PassportRecord> records, HttpContext http)
+    {
+        // Events of users erased with ?suppress=true are acknowledged and not stored (docs/privacy.md).
+        var (kept, map) = suppressions.Filter(records);
+        if (map is null)
+        {
+            return await AppendKeptAsync(records, http).ConfigureAwait(false);
+        }
+        if (kept.Count == 0)
+        {
+            return (Privacy.Suppressions.Acknowledge(null, map), null);
+        }
+        var (outcome, problem) = await AppendKeptAsync(kept, http).ConfigureAwait(false);
+        return problem is null ? (Privacy.Suppressions.Acknowledge(outcome, map), null) : (null, problem);
+    }
+
+    private async Task<(AppendOutcome? Outcome, IResult? Problem)> AppendKeptAsync(IReadOnlyList<PassportRecord> records, HttpContext http)
     {
         Task<AppendOutcome>? task;
         try

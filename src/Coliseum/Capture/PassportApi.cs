@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Coliseum.Diagnostics;
+using Coliseum.Security;
 
 namespace Coliseum.Capture;
 
@@ -12,16 +13,21 @@ internal static class PassportApi
         api.MapPost("/log", LogAsync)
             .WithSummary("Append one event (the React hook's contract)")
             .Produces<LogResponse>(StatusCodes.Status201Created)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
         api.MapPost("/batch", BatchAsync)
             .WithSummary("Append up to 2,500 events")
             .Produces<BatchResponse>()
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(413).ProducesProblem(415).ProducesProblem(503);
         return app;
     }
 
     private static async Task<IResult> LogAsync(HttpContext http, CaptureService capture, CancellationToken cancellationToken)
     {
+        var (subject, tokenProblem) = await TokenAccess.CheckAsync(http, cancellationToken);
+        if (tokenProblem is not null)
+        {
+            return tokenProblem;
+        }
         var problem = capture.AuthorizeHeader(http.Request, out var decided);
         if (problem is not null)
         {
@@ -35,7 +41,7 @@ internal static class PassportApi
         }
         using (body)
         {
-            if (!decided && capture.AuthorizeBody(body.Root, keylessEndpoint: true) is { } keyProblem)
+            if (!decided && (TokenAccess.RequireForKeyless(http, body.Root, subject) ?? capture.AuthorizeBody(body.Root, keylessEndpoint: true)) is { } keyProblem)
             {
                 return keyProblem;
             }
@@ -49,6 +55,10 @@ internal static class PassportApi
                 ColiseumMetrics.EventRejected(TypeOf(body.Root), "log");
                 return Problems.Create(400, error);
             }
+            if (subject is not null && record.UserId != subject)
+            {
+                return TokenAccess.Forbidden([TokenAccess.Mismatch(0)]);
+            }
             var (outcome, appendProblem) = await capture.AppendAsync([record], http);
             return appendProblem ?? TypedResults.Json(new LogResponse(true, outcome!.Duplicates > 0), CaptureJsonContext.Relaxed.LogResponse, statusCode: 201);
         }
@@ -56,6 +66,11 @@ internal static class PassportApi
 
     private static async Task<IResult> BatchAsync(HttpContext http, CaptureService capture, CancellationToken cancellationToken)
     {
+        var (subject, tokenProblem) = await TokenAccess.CheckAsync(http, cancellationToken);
+        if (tokenProblem is not null)
+        {
+            return tokenProblem;
+        }
         var problem = capture.AuthorizeHeader(http.Request, out var decided);
         if (problem is not null)
         {
@@ -69,7 +84,7 @@ internal static class PassportApi
         }
         using (body)
         {
-            if (!decided && capture.AuthorizeBody(body.Root, keylessEndpoint: true) is { } keyProblem)
+            if (!decided && (TokenAccess.RequireForKeyless(http, body.Root, subject) ?? capture.AuthorizeBody(body.Root, keylessEndpoint: true)) is { } keyProblem)
             {
                 return keyProblem;
             }
@@ -89,11 +104,16 @@ internal static class PassportApi
             var now = capture.Now();
             var records = new List<PassportRecord>(count);
             var rejected = new List<Rejection>();
+            List<Rejection>? mismatched = null;
             var index = 0;
             foreach (var ev in events.EnumerateArray())
             {
                 if (capture.Validator.TryValidate(ev, now, "api", out var record, out var error))
                 {
+                    if (subject is not null && record.UserId != subject)
+                    {
+                        (mismatched ??= []).Add(TokenAccess.Mismatch(index));
+                    }
                     records.Add(record);
                 }
                 else
@@ -102,6 +122,11 @@ internal static class PassportApi
                     rejected.Add(new Rejection(index, error.Message, error.Field));
                 }
                 index++;
+            }
+            if (mismatched is not null)
+            {
+                // The request writes as someone else: nothing of it is stored.
+                return TokenAccess.Forbidden(mismatched);
             }
             return await Respond(http, capture, records, rejected);
         }

@@ -2,6 +2,7 @@ using Coliseum.Capture;
 using Coliseum.Jumbotron;
 using Coliseum.Operations;
 using Coliseum.Passport;
+using Coliseum.Privacy;
 using Coliseum.Processing;
 using Coliseum.Query;
 using Coliseum.Reports;
@@ -43,10 +44,18 @@ public static class ColiseumApp
             throw new OptionsValidationException(JumbotronOptions.Section, typeof(JumbotronOptions), jumbotronErrors);
         }
 
+        var tokens = builder.Configuration.GetSection(TokenOptions.Section).Get<TokenOptions>() ?? new TokenOptions();
+        if (tokens.Validate().ToList() is { Count: > 0 } tokenErrors)
+        {
+            throw new OptionsValidationException(TokenOptions.Section, typeof(TokenOptions), tokenErrors);
+        }
+
         builder.Services.AddOptions<ColiseumOptions>().BindConfiguration(ColiseumOptions.Section);
         builder.Services.AddSingleton(capture);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(builder.Configuration.GetSection(PrivacyOptions.Section).Get<PrivacyOptions>() ?? new PrivacyOptions());
         builder.Services.AddSingleton<EventValidator>();
+        builder.Services.AddSingleton<UserErasure>();
         builder.Services.AddSingleton<LogSignal>();
         builder.Services.AddSingleton<PassportAppender>();
         builder.Services.AddSingleton(processing);
@@ -111,6 +120,9 @@ public static class ColiseumApp
         builder.Services.AddSingleton<IPassportStore>(_ => store);
         builder.Services.AddSingleton((IProcessorStore)store);
         await SecuritySetup.AddAsync(builder, dataDirectory, cancellationToken);
+        builder.Services.AddSingleton(await Suppressions.LoadAsync((IProcessorStore)store, cancellationToken));
+        var userTokens = new UserTokens(tokens, TimeProvider.System);
+        builder.Services.AddSingleton(_ => userTokens);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -136,6 +148,7 @@ public static class ColiseumApp
         app.MapReportsApi();
         app.MapPassportMeApi();
         app.MapJumbotron(jumbotron);
+        app.MapPrivacyApi();
         LogStarted(app.Logger, store.Provider, dataDirectory, capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
         return app;
     }

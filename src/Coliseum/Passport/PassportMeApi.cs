@@ -9,8 +9,8 @@ namespace Coliseum.Passport;
 
 /// <summary>
 /// <c>GET /api/passport/me</c>: one user's own entries (newest first, paged by position) and their passport
-/// summary. Until user tokens exist (the security issue) the caller is an admin naming the user with
-/// <c>?userId=</c>; <see cref="SubjectOf"/> is the one place a token's <c>sub</c> will take over.
+/// summary: for a user token, its own (<c>sub</c>); for an admin key, the user named with <c>?userId=</c>
+/// (see <see cref="SubjectOfAsync"/>).
 /// </summary>
 internal static class PassportMeApi
 {
@@ -21,13 +21,27 @@ internal static class PassportMeApi
     public static IEndpointRouteBuilder MapPassportMeApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/passport/me", MeAsync).WithTags("Passport")
-            .WithSummary("A user's own entries (newest first; ?limit ≤ 500, ?before=<position>) and passport summary (admin key + ?userId= until user tokens)");
+            .WithSummary("A user's own entries (newest first; ?limit ≤ 500, ?before=<position>) and passport summary (a user token: its own; an admin key: ?userId=)");
         return app;
     }
 
-    /// <summary>Whose passport this request may read, or the 4xx to answer.</summary>
-    private static (string? UserId, IResult? Problem) SubjectOf(HttpContext http, string? userId)
+    /// <summary>
+    /// Whose passport this request may read, or the 4xx to answer. With a user token (<c>Authorization: Bearer
+    /// &lt;jwt&gt;</c>) it is always the token's <c>sub</c>: a <c>userId</c> naming someone else is 403, an invalid
+    /// token 401. Without one, an admin key names the user with <c>?userId=</c>.
+    /// </summary>
+    private static async Task<(string? UserId, IResult? Problem)> SubjectOfAsync(HttpContext http, string? userId, CancellationToken cancellationToken)
     {
+        var (subject, tokenProblem) = await TokenAccess.CheckAsync(http, cancellationToken);
+        if (tokenProblem is not null) { return (null, tokenProblem); }
+        if (subject is not null)
+        {
+            if (userId is not null && userId != subject)
+            {
+                return (null, QueryProblems.Create(403, "a user token reads only its own passport: userId must be the token's sub (or left out)", "userId"));
+            }
+            return (subject, null);
+        }
         if (Access.Require(http, KeyRole.Admin) is { } denied) { return (null, denied); }
         if (userId is not { Length: > 0 and <= ReportRequest.MaxIdLength })
         {
@@ -38,7 +52,7 @@ internal static class PassportMeApi
 
     private static async Task<IResult> MeAsync(HttpContext http, string? userId, int? limit, long? before, IProcessorStore store, ProcessingOptions processing, CancellationToken cancellationToken)
     {
-        var (user, problem) = SubjectOf(http, userId);
+        var (user, problem) = await SubjectOfAsync(http, userId, cancellationToken);
         if (problem is not null) { return problem; }
         if (limit is < 1 or > MaxLimit) { return QueryProblems.Create(400, $"limit must be between 1 and {MaxLimit}", "limit"); }
         if (before is < 1) { return QueryProblems.Create(400, "before must be a log position (a positive integer)", "before"); }

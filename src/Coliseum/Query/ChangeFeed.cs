@@ -26,6 +26,7 @@ public sealed partial class ChangeFeed : BackgroundService
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _cursor = -1;
     private long _head = -1;
+    private long _epoch;
 
     public ChangeFeed(IPassportStore log, IProcessorStore store, Processor processor, QueryOptions options, TimeProvider time, ILogger<ChangeFeed> logger)
     {
@@ -42,6 +43,20 @@ public sealed partial class ChangeFeed : BackgroundService
 
     /// <summary>The coliseum consumer's cursor as last seen (-1 before the first look).</summary>
     public long Cursor => Volatile.Read(ref _cursor);
+
+    /// <summary>
+    /// Changes whenever the consumers' state was dropped to be rebuilt (a privacy erasure): the cursor then
+    /// climbs back to values it had before, so a cache must match this as well as the cursor.
+    /// </summary>
+    public long Epoch => Interlocked.Read(ref _epoch);
+
+    /// <summary>Tells readers the aggregates were dropped and are being rebuilt from the start of the log.</summary>
+    public void Rebuilding()
+    {
+        Interlocked.Increment(ref _epoch);
+        ObserveCursor(0);
+        Notify();
+    }
 
     /// <summary>The newest log position as last seen (-1 before the first look).</summary>
     public long Head => Volatile.Read(ref _head);

@@ -21,18 +21,19 @@ public sealed class Counters(Processor processor, ChangeFeed changes, TimeProvid
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var day = _buckets.DayStart(now);
+        var epoch = changes.Epoch;
         var cursor = changes.Cursor;
         // A reference swapped whole, so concurrent readers never see half of an old entry and half of a new one.
         var cached = Volatile.Read(ref _cached);
         Task<CounterTotals> totals;
-        if (cached is not null && cached.Cursor == cursor && cached.Day == day && !cached.Totals.IsFaulted)
+        if (cached is not null && cached.Epoch == epoch && cached.Cursor == cursor && cached.Day == day && !cached.Totals.IsFaulted)
         {
             totals = cached.Totals;
         }
         else
         {
             totals = LoadAsync(day);
-            Volatile.Write(ref _cached, new Cached(cursor, day, totals));
+            Volatile.Write(ref _cached, new Cached(epoch, cursor, day, totals));
         }
         var t = await totals.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new CountersView(Instant.Of(day), processor.Options.TimeZone, t.Plays, t.ListeningSeconds, t.Attendance, t.Votes,
@@ -80,7 +81,7 @@ public sealed class Counters(Processor processor, ChangeFeed changes, TimeProvid
             money);
     }
 
-    private sealed record Cached(long Cursor, long Day, Task<CounterTotals> Totals);
+    private sealed record Cached(long Epoch, long Cursor, long Day, Task<CounterTotals> Totals);
 
     private sealed record CounterTotals(long Plays, long ListeningSeconds, long Attendance, long Votes, long NewFollowers, long SignUps, IReadOnlyList<MoneyTotal> MoneySpent);
 }

@@ -33,8 +33,9 @@ public sealed class Leaderboards(Processor processor, ChangeFeed changes)
     public async Task<LeaderboardView> GetAsync(string id, string window, long at, string? scope, CancellationToken cancellationToken)
     {
         var key = new BoardKey(id, window, BucketStart(window, at), scope ?? "");
+        var epoch = changes.Epoch;
         var cursor = changes.Cursor;
-        if (_cache.TryGetValue(key, out var cached) && cached.Cursor == cursor && cached.View.IsCompletedSuccessfully)
+        if (_cache.TryGetValue(key, out var cached) && cached.Epoch == epoch && cached.Cursor == cursor && cached.View.IsCompletedSuccessfully)
         {
             return cached.View.Result;
         }
@@ -44,7 +45,7 @@ public sealed class Leaderboards(Processor processor, ChangeFeed changes)
         }
         // The cursor is read before the query: a commit during the query leaves an entry marked older, read again next time.
         var load = LoadAsync(key, cursor);
-        _cache[key] = new Cached(cursor, load);
+        _cache[key] = new Cached(epoch, cursor, load);
         return await load.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -88,7 +89,7 @@ public sealed class Leaderboards(Processor processor, ChangeFeed changes)
 
     private readonly record struct BoardKey(string Id, string Window, long BucketStart, string Scope);
 
-    private sealed record Cached(long Cursor, Task<LeaderboardView> View);
+    private sealed record Cached(long Epoch, long Cursor, Task<LeaderboardView> View);
 }
 
 /// <summary>What <c>useColiseum({leaderboardId})</c> reads.</summary>

@@ -9,7 +9,7 @@ namespace Coliseum.Tests.Infrastructure;
 public static class Aggregates
 {
     // coliseum_reports is not derived from the log: requests create it and a replay keeps it.
-    private static readonly HashSet<string> NotAggregates = ["passport_log", "consumer_cursors", "consumer_dead_letters", "schema_migrations", "coliseum_reports"];
+    private static readonly HashSet<string> NotAggregates = ["passport_log", "consumer_cursors", "consumer_dead_letters", "schema_migrations", "coliseum_reports", "privacy_requests", "privacy_suppressions"];
 
     public static SortedDictionary<string, List<string>> Snapshot(string databasePath)
     {

@@ -87,7 +87,10 @@ public sealed class ColiseumConsumer : Consumer
         await batch.LoadAsync(reader, attendedEvents, retractions, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < entries.Count; i++)
         {
-            Apply(entries[i], parsed.Fields(i), batch);
+            if (!Privacy.ErasedEntry.Is(entries[i].Record))
+            {
+                Apply(entries[i], parsed.Fields(i), batch);
+            }
         }
         await batch.Attribution.ResolveAsync(reader, cancellationToken).ConfigureAwait(false);
         return batch;

@@ -104,6 +104,10 @@ public sealed class MediaidConsumer : Consumer
         await batch.LoadAsync(reader, users, anonymousIds, artists, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < entries.Count; i++)
         {
+            if (Privacy.ErasedEntry.Is(entries[i].Record))
+            {
+                continue;
+            }
             Apply(entries[i], parsed.Fields(i), batch);
             if (entries[i].Record.UserId is { } owner)
             {

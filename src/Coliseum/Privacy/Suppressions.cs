@@ -1,0 +1,104 @@
+using System.Collections.Frozen;
+using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
+using System.Text;
+using Coliseum.Capture;
+using Coliseum.Processing;
+
+namespace Coliseum.Privacy;
+
+/// <summary>
+/// Users whose events capture drops (an erasure with <c>?suppress=true</c>), held as SHA-256 hashes of
+/// their ids only. A dropped event is acknowledged as if stored: a client would otherwise retry it
+/// forever, and a different answer would tell any caller that this user was erased.
+/// </summary>
+internal sealed class Suppressions
+{
+    private static readonly Meter Meter = new(Diagnostics.ColiseumMetrics.MeterName);
+    private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("coliseum.events.suppressed", "{event}", "Events acknowledged and dropped because their user asked to be erased and suppressed");
+
+    private FrozenSet<string> _hashes;
+
+    private Suppressions(IEnumerable<string> hashes) => _hashes = hashes.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>Reads the suppressed hashes at start (the list changes only through erasures, which <see cref="Add"/> them).</summary>
+    public static async Task<Suppressions> LoadAsync(IProcessorStore store, CancellationToken cancellationToken)
+    {
+        var hashes = new List<string>();
+        await using var connection = await store.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Db.Command(connection, null, "SELECT user_hash FROM privacy_suppressions");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            hashes.Add(reader.GetString(0));
+        }
+        return new Suppressions(hashes);
+    }
+
+    /// <summary>Lower-case hex SHA-256 of the UTF-8 user id: what the audit and suppression tables hold instead of the id.</summary>
+    public static string Hash(string userId) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId)));
+
+    public bool IsEmpty => Volatile.Read(ref _hashes).Count == 0;
+
+    public bool Contains(string userId) => !IsEmpty && Volatile.Read(ref _hashes).Contains(Hash(userId));
+
+    public void Add(string hash)
+    {
+        lock (this)
+        {
+            _hashes = _hashes.Append(hash).ToFrozenSet(StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// The records to store, and for each given record its index among them (-1 when dropped); null when
+    /// nothing is suppressed (the common case costs one check, no hashing).
+    /// </summary>
+    public (IReadOnlyList<PassportRecord> Kept, int[]? Map) Filter(IReadOnlyList<PassportRecord> records)
+    {
+        if (IsEmpty)
+        {
+            return (records, null);
+        }
+        var hashes = Volatile.Read(ref _hashes);
+        List<PassportRecord>? kept = null;
+        int[]? map = null;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var user = records[i].UserId;
+            if (user is not null && hashes.Contains(Hash(user)))
+            {
+                if (map is null)
+                {
+                    map = new int[records.Count];
+                    kept = new List<PassportRecord>(records.Count);
+                    for (var j = 0; j < i; j++)
+                    {
+                        map[j] = j;
+                        kept.Add(records[j]);
+                    }
+                }
+                map[i] = -1;
+                Dropped.Add(1);
+                continue;
+            }
+            if (map is not null)
+            {
+                map[i] = kept!.Count;
+                kept.Add(records[i]);
+            }
+        }
+        return map is null ? (records, null) : (kept!, map);
+    }
+
+    /// <summary>The outcome for every given record: a dropped one counts as stored.</summary>
+    public static AppendOutcome Acknowledge(AppendOutcome? stored, int[] map)
+    {
+        var inserted = new bool[map.Length];
+        for (var i = 0; i < map.Length; i++)
+        {
+            inserted[i] = map[i] < 0 || stored!.Inserted[map[i]];
+        }
+        return new AppendOutcome(inserted);
+    }
+}

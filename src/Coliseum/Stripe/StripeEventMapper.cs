@@ -158,9 +158,10 @@ internal static class StripeEventMapper
     private static long? RefundedNow(in StripeEvent e)
     {
         var total = Long(e.Object, "amount_refunded");
-        if (total is not null && Long(e.PreviousAttributes, "amount_refunded") is { } before)
+        if (total is { } after && Long(e.PreviousAttributes, "amount_refunded") is { } before)
         {
-            return total - before;
+            // Negative amounts are not Stripe's; refusing them here also keeps the subtraction from wrapping.
+            return after >= 0 && before >= 0 ? after - before : null;
         }
         return Long(First(Object(e.Object, "refunds")), "amount") ?? total;
     }

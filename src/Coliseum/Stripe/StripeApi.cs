@@ -23,7 +23,7 @@ internal static class StripeApi
         {
             throw new OptionsValidationException(StripeOptions.Section, typeof(StripeOptions), errors);
         }
-        var secrets = options.Secrets;
+        var secrets = options.ConfiguredSecrets();
         var logger = app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Coliseum.Stripe");
         app.MapPost("/api/stripe/webhook", (HttpContext http, CaptureService capture, TimeProvider clock, CancellationToken ct) =>
                 HandleAsync(http, capture, clock, options, secrets, logger, ct))

@@ -128,7 +128,9 @@ internal static class StripeEventMapper
     {
         if (user is null)
         {
-            skipped = $"no user: the {Text(e.Object, "object") ?? "object"}'s metadata has no userId";
+            skipped = e.Type.StartsWith("checkout.session.", StringComparison.Ordinal)
+                ? "no user: the checkout session has neither metadata.userId nor client_reference_id"
+                : $"no user: the {Text(e.Object, "object") ?? "object"}'s metadata has no userId";
             return null;
         }
         return Common(e, new StripeDraft(type, messageId, user, e.Created));

@@ -18,7 +18,7 @@ public sealed class StripeOptions
     public int MaxBodyBytes { get; set; } = 512 * 1024;
 
     /// <summary>The configured secrets without blanks (an empty <c>__1</c> left over from a rotation is not a secret).</summary>
-    public IReadOnlyList<string> Secrets => [.. WebhookSecrets.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim())];
+    public IReadOnlyList<string> ConfiguredSecrets() => [.. WebhookSecrets.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim())];
 
     public IEnumerable<string> Validate()
     {

@@ -137,6 +137,7 @@ public sealed class StripeMappingTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("checkout.session.completed", "no user: the checkout session has neither metadata.userId nor client_reference_id")]
     [InlineData("payment_intent.succeeded", "no user: the payment_intent's metadata has no userId")]
     [InlineData("invoice.payment_failed", "no user: the invoice's metadata has no userId")]
     [InlineData("payout.paid", "no artist: set metadata.artistId on the payout")]
@@ -144,6 +145,7 @@ public sealed class StripeMappingTests : IAsyncLifetime
     {
         var data = type switch
         {
+            "checkout.session.completed" => CheckoutSession("pi_nobody", 500, Metadata(("orderId", "o-1"))),
             "payment_intent.succeeded" => PaymentIntent("pi_nobody", 500, Metadata(("orderId", "o-1"))),
             "invoice.payment_failed" => Invoice("in_nobody", 500, null, Metadata()),
             _ => Payout("po_nobody", 500, Metadata()),

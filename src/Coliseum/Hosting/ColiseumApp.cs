@@ -9,6 +9,7 @@ using Coliseum.Reports;
 using Coliseum.Security;
 using Coliseum.Storage;
 using Coliseum.Storage.Sqlite;
+using Coliseum.Stripe;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
@@ -104,6 +105,7 @@ public static class ColiseumApp
             json.SerializerOptions.TypeInfoResolverChain.Insert(2, QueryJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(3, FunnelJsonContext.Default);
             json.SerializerOptions.TypeInfoResolverChain.Insert(4, ReportsJsonContext.Default);
+            json.SerializerOptions.TypeInfoResolverChain.Insert(5, StripeJsonContext.Default);
             json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -149,6 +151,7 @@ public static class ColiseumApp
         app.MapPassportMeApi();
         app.MapJumbotron(jumbotron);
         app.MapPrivacyApi();
+        app.MapStripeApi();
         LogStarted(app.Logger, store.Provider, dataDirectory, capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
         return app;
     }

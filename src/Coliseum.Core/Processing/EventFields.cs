@@ -31,6 +31,18 @@ public readonly struct EventFields(JsonElement root)
 
     public string RequiredString(string name) => String(name) ?? throw new InvalidDataException($"metadata has no {name}");
 
+    /// <summary>
+    /// A field the event's catalogue type does not declare (an extra property a sender added): its string
+    /// value, or null when it is absent or not a string. Capture does not check the type of such fields, so
+    /// a number there is the sender's business, not a poison event.
+    /// </summary>
+    public string? ExtraString(string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>As <see cref="ExtraString"/>, for an integer.</summary>
+    public long? ExtraLong(string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : null;
+
     public long? Long(string name)
     {
         if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)

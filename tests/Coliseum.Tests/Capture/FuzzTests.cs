@@ -76,7 +76,24 @@ public sealed class FuzzTests(ITestOutputHelper output)
         var stripe = StripeSignatureTests.Paid($"evt_fuzz_after_{seed}", $"pi_fuzz_after_{seed}");
         using var paid = await StripeSigner.DeliverAsync(server, stripe);
         Assert.Equal("stored", (await paid.ReadJsonAsync()).GetProperty("outcome").GetString());
+        // Whatever capture accepted, every consumer can apply: nothing it let in is a poison event.
+        await Query.QueryClient.CaughtUpAsync(server);
+        var dead = Sql.Rows(server.DatabasePath, "SELECT consumer, error FROM consumer_dead_letters LIMIT 5");
+        Assert.True(dead.Count == 0, $"seed {seed}: accepted events were dead-lettered: {string.Join("; ", dead)}");
         output.WriteLine($"{cases.Count} requests; {server.LogCount} events stored; answers: " + string.Join(", ", statuses.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} ×{p.Value}")));
+    }
+
+    /// <summary>What the fuzz test found: extra fields are stored as sent, so the consumers must not trip on their types.</summary>
+    [Fact]
+    public async Task An_extra_field_of_the_wrong_type_is_ignored_by_the_consumers_not_dead_lettered()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var response = await server.PostAsync("/api/passport/log",
+            """{"type":"passport.page_viewed","userId":"fan-1","at":"2026-11-25T20:00:00Z","path":"/artists/a1","trackId":42,"artistId":{"id":"a1"},"amountCents":"lots","currency":7}""");
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        await Query.QueryClient.CaughtUpAsync(server);
+        Assert.Equal(0, server.Scalar<long>("SELECT COUNT(*) FROM consumer_dead_letters"));
+        Assert.Equal(1, server.Scalar<long>("SELECT COUNT(*) FROM coliseum_metrics WHERE metric_type = 'passport.page_viewed'"));
     }
 
     private static async Task<HttpResponseMessage> SendAsync(TestServer server, Case c)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Coliseum.Cli;
@@ -26,6 +27,7 @@ public sealed class AccessTableTests : IAsyncLifetime
     private TestServer _server = null!;
     private string _revokedKey = null!;
     private long _reportId;
+    private long _privacyRequestId;
 
     /// <summary>Who gets in, by class: the success status is the endpoint's own (201, 202, 200…).</summary>
     private static int? Expected(Class cls, Caller caller) => (cls, caller) switch
@@ -73,6 +75,9 @@ public sealed class AccessTableTests : IAsyncLifetime
             ["GET /api/coliseum/reports/{id}"] = new(Class.Read, $"/api/coliseum/reports/{_reportId}", 200),
             ["* /metrics"] = new(Class.Read, "/metrics", 200),
             ["GET /healthz"] = new(Class.Public, "/healthz", 200),
+            ["GET /api/privacy/requests/{id}"] = new(Class.Admin, $"/api/privacy/requests/{_privacyRequestId}", 200),
+            // Stripe signs it (the secret is configured here, so an unsigned call is a 400); a key neither helps nor is needed.
+            ["POST /api/stripe/webhook"] = new(Class.SignedWebhook, "/api/stripe/webhook", null, () => """{"id":"evt_1","type":"payout.paid"}"""),
             // The Jumbotron's page and files are public (the page asks for a read key); its config needs one.
             ["GET /"] = new(Class.Public, "/", 200),
             ["GET /jumbotron"] = new(Class.Public, "/jumbotron", 200),
@@ -87,17 +92,16 @@ public sealed class AccessTableTests : IAsyncLifetime
         return table;
     }
 
-    /// <summary>Endpoints other parts of issue 7 add, classified here so that they are checked the day they arrive.</summary>
+    /// <summary>Endpoints in families whose members are classified together.</summary>
     private static Probe? ByPrefix(string method, string pattern) => pattern switch
     {
-        _ when pattern.StartsWith("/api/privacy", StringComparison.Ordinal) => new(Class.Admin, Fill(pattern), null, method is "POST" or "PUT" ? () => "{}" : null),
-        "/api/stripe/webhook" => new(Class.SignedWebhook, pattern, null, () => """{"id":"evt_1","type":"payout.paid"}"""),
+        _ when pattern.StartsWith("/api/privacy/users/", StringComparison.Ordinal) => new(Class.Admin, Fill(pattern), null, method is "POST" or "PUT" ? () => "{}" : null),
         _ => null,
     };
 
     public async Task InitializeAsync()
     {
-        _server = await TestServer.StartAsync();
+        _server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Coliseum:Stripe:WebhookSecrets:0"] = "whsec_access_table" });
         await QueryClientLoadAsync();
         using (var named = await _server.SendAsync(HttpMethod.Put, "/api/coliseum/entities/artist/artist-1", TestServer.AdminKey, """{"name":"The Band"}"""))
         {
@@ -107,6 +111,12 @@ public sealed class AccessTableTests : IAsyncLifetime
         {
             Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
             _reportId = long.Parse(created.Headers.Location!.ToString().Split('/')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        using (var erased = await _server.SendAsync(HttpMethod.Delete, "/api/privacy/users/nobody-at-all", TestServer.AdminKey))
+        {
+            Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
+            _privacyRequestId = (await erased.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetInt64();
         }
 
         // An admin key made the way `coliseum keys create` makes one, proven to work, then revoked the way `keys revoke` does.

@@ -1,3 +1,4 @@
+using Coliseum.Catalogue;
 using System.Data.Common;
 using System.Text;
 using Coliseum.Storage;
@@ -106,11 +107,15 @@ public sealed class ColiseumConsumer : Consumer
     {
         var r = entry.Record;
         var user = UserOf(r);
-        var artist = f.String("artistId");
-        var track = f.String("trackId");
-        var evt = f.String("eventId");
+        // Ids are read from any event that carries them; only the catalogue's own fields are type-checked at
+        // capture, so an extra one of the wrong type (a numeric trackId on a page view) is ignored, not fatal.
+        var declared = EventCatalogue.TryGet(r.EventType, out var spec) ? spec.FieldsByName : null;
+        string? Text(string name) => declared is not null && declared.ContainsKey(name) ? f.String(name) : f.ExtraString(name);
+        var artist = Text("artistId");
+        var track = Text("trackId");
+        var evt = Text("eventId");
         var city = r.EventType is "concierto.event_attended" or "concierto.event_created" ? f.String("city") : null;
-        var playlist = f.String("playlistId");
+        var playlist = Text("playlistId");
         switch (r.EntityType)
         {
             case "artist": artist ??= r.EntityId; break;
@@ -118,8 +123,8 @@ public sealed class ColiseumConsumer : Consumer
             case "event": evt ??= r.EntityId; break;
             case "playlist": playlist ??= r.EntityId; break;
         }
-        var currency = f.String("currency") ?? "";
-        var value = f.Long("amountCents") ?? 1;
+        var currency = Text("currency") ?? "";
+        var value = (declared is not null && declared.ContainsKey("amountCents") ? f.Long("amountCents") : f.ExtraLong("amountCents")) ?? 1;
 
         var seq = 0;
         Contribution Make(string metric, long metricValue, string? metadata, string? artistOverride = null) => new()

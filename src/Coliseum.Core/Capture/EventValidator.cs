@@ -33,6 +33,11 @@ public sealed partial class EventValidator(CaptureOptions options, Privacy.Priva
     public CaptureOptions Options => options;
 
     /// <param name="strictType">When true the type must be <c>domain.action</c> in lower snake case.</param>
+    /// <summary>The source of events built from Stripe's signed webhooks; only they may use <see cref="StripeMessageIdPrefix"/>.</summary>
+    public const string StripeSource = "stripe";
+
+    public const string StripeMessageIdPrefix = "stripe:";
+
     public bool TryValidate(JsonElement ev, long receivedAt, string source, out PassportRecord record, out CaptureError error, bool strictType = true)
     {
         record = null!;
@@ -132,6 +137,12 @@ public sealed partial class EventValidator(CaptureOptions options, Privacy.Priva
 
         if (!envelope.Validate(out error))
         {
+            return false;
+        }
+        // The Stripe webhook's messageIds: no other sender may take one first and so stop a payment from counting.
+        if (envelope.MessageId is { } messageId && messageId.StartsWith(StripeMessageIdPrefix, StringComparison.Ordinal) && source != StripeSource)
+        {
+            error = new($"messageId must not start with '{StripeMessageIdPrefix}': that prefix is kept for events from Stripe's webhook", "messageId");
             return false;
         }
 

@@ -123,7 +123,7 @@ internal static class StripeApi
         using var mapped = JsonDocument.Parse(output.WrittenMemory);
         // A signed event that cannot become a valid one never will: refusing it would only make Stripe
         // retry it for days, so it is acknowledged, logged and counted instead.
-        if (!capture.Validator.TryValidate(mapped.RootElement, capture.Now(), "stripe", out var record, out var error))
+        if (!capture.Validator.TryValidate(mapped.RootElement, capture.Now(), EventValidator.StripeSource, out var record, out var error))
         {
             return Skip(logger, id, type, draft.Type, error.Message);
         }

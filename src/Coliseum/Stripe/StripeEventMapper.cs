@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using Coliseum.Capture;
 using static Coliseum.Stripe.StripeJson;
 
 namespace Coliseum.Stripe;
@@ -45,7 +46,7 @@ internal static class StripeEventMapper
             case "payment_intent.succeeded":
                 return Spent(e, FanOf(o), Text(o, "id"), Long(o, "amount_received") ?? Long(o, "amount"), "other", ref skipped);
             case "charge.refunded":
-                return Fan(e, "treasury.refund_issued", e.Id, FanOf(o), ref skipped)
+                return Fan(e, "treasury.refund_issued", MessageIdOf(e), FanOf(o), ref skipped)
                     ?.With("amountCents", RefundedNow(e))
                     .With("currency", Text(o, "currency"))
                     .With("stripeRefundId", Text(First(Object(o, "refunds")), "id"))
@@ -78,7 +79,7 @@ internal static class StripeEventMapper
             {
                 // Where the subscription's metadata sits depends on the API version (parent since 2025-03-31.basil).
                 var user = FanOf(o) ?? FanOf(Object(o, "subscription_details")) ?? FanOf(Object(Object(o, "parent"), "subscription_details"));
-                return Fan(e, "treasury.payment_failed", e.Id, user, ref skipped)
+                return Fan(e, "treasury.payment_failed", MessageIdOf(e), user, ref skipped)
                     ?.With("amountCents", Long(o, "amount_due"))
                     .With("currency", Text(o, "currency"))
                     .With("stripePaymentIntentId", Id(o, "payment_intent"))
@@ -88,7 +89,7 @@ internal static class StripeEventMapper
             case "customer.subscription.created":
             {
                 var price = PriceOf(o);
-                return Fan(e, "treasury.subscription_started", e.Id, FanOf(o), ref skipped)
+                return Fan(e, "treasury.subscription_started", MessageIdOf(e), FanOf(o), ref skipped)
                     ?.With("plan", PlanOf(o, price))
                     .With("amountCents", SubscriptionAmount(o))
                     .With("currency", Text(o, "currency") ?? Text(price, "currency"))
@@ -97,7 +98,7 @@ internal static class StripeEventMapper
                     .With("stripeStatus", Text(o, "status"));
             }
             case "customer.subscription.deleted":
-                return Fan(e, "treasury.subscription_cancelled", e.Id, FanOf(o), ref skipped)
+                return Fan(e, "treasury.subscription_cancelled", MessageIdOf(e), FanOf(o), ref skipped)
                     ?.With("plan", PlanOf(o, PriceOf(o)))
                     .With("reason", Text(Object(o, "cancellation_details"), "reason"))
                     .With("stripeSubscriptionId", Text(o, "id"));
@@ -113,7 +114,7 @@ internal static class StripeEventMapper
     private static StripeDraft? Spent(in StripeEvent e, string? user, string? paymentIntent, long? amount, string fallbackReason, ref string? skipped)
     {
         var reason = Metadata(e.Object, "reason") is { } r && SpendReasons.Contains(r) ? r : fallbackReason;
-        var messageId = paymentIntent is { Length: > 0 and <= 90 } ? "stripe:" + paymentIntent : e.Id;
+        var messageId = paymentIntent is { Length: > 0 and <= 90 } ? EventValidator.StripeMessageIdPrefix + paymentIntent : MessageIdOf(e);
         return Fan(e, "treasury.money_spent", messageId, user, ref skipped)
             ?.With("amountCents", amount)
             .With("currency", Text(e.Object, "currency"))
@@ -144,11 +145,14 @@ internal static class StripeEventMapper
             skipped = $"no artist: {hint}";
             return null;
         }
-        return Common(e, new StripeDraft(type, e.Id, user, e.Created));
+        return Common(e, new StripeDraft(type, MessageIdOf(e), user, e.Created));
     }
 
     private static StripeDraft Common(in StripeEvent e, StripeDraft draft) =>
         draft.With("stripeEventId", e.Id).With("stripeLivemode", e.Livemode);
+
+    /// <summary>Stripe's event id under the prefix only the webhook may use (<c>stripe:evt_…</c>): Stripe's retries are stored once, and no other sender can take the id first.</summary>
+    private static string MessageIdOf(in StripeEvent e) => EventValidator.StripeMessageIdPrefix + e.Id;
 
     private static string? FanOf(JsonElement? o) => Metadata(o, "userId") ?? Metadata(o, "user_id");
 

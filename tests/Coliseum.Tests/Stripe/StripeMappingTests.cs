@@ -52,7 +52,7 @@ public sealed class StripeMappingTests : IAsyncLifetime
             CheckoutSession("unused", 999, Metadata(), clientReferenceId: "fan-ref-1", mode: "subscription"), "evt_checkout_subscription"));
 
         // No PaymentIntent in subscription mode: the Stripe event id is the messageId.
-        Assert.Equal("fan-ref-1|999|subscription|∅", Stored("evt_checkout_subscription", "user_id || '|' || " + Meta("amountCents", "reason", "stripePaymentIntentId")));
+        Assert.Equal("fan-ref-1|999|subscription|∅", Stored("stripe:evt_checkout_subscription", "user_id || '|' || " + Meta("amountCents", "reason", "stripePaymentIntentId")));
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class StripeMappingTests : IAsyncLifetime
             "evt_refund_full", previous: new() { ["amount_refunded"] = 0, ["refunded"] = false }));
 
         Assert.Equal("treasury.refund_issued|fan-1|event|event-9|4500|usd|re_3QJ8fullrefund|ch_3QJ8cK2eZvKYlo2C0s8aPq1w|pi_refund_1",
-            Stored("evt_refund_full", "event_type || '|' || user_id || '|' || entity_type || '|' || entity_id || '|' || "
+            Stored("stripe:evt_refund_full", "event_type || '|' || user_id || '|' || entity_type || '|' || entity_id || '|' || "
                 + Meta("amountCents", "currency", "stripeRefundId", "stripeChargeId", "stripePaymentIntentId")));
     }
 
@@ -99,7 +99,7 @@ public sealed class StripeMappingTests : IAsyncLifetime
             Transfer("tr_1QJ8dd2eZvKYlo2C", 7000, "acct_1QJ8Artist3", Metadata(("artistId", "artist-3"), ("source", "ticket_sales"), ("eventId", "event-9"))), "evt_transfer_1"));
 
         Assert.Equal("treasury.money_earned|artist-3|artist|artist-3|7000|usd|ticket_sales|tr_1QJ8dd2eZvKYlo2C|acct_1QJ8Artist3",
-            Stored("evt_transfer_1", "event_type || '|' || user_id || '|' || entity_type || '|' || entity_id || '|' || "
+            Stored("stripe:evt_transfer_1", "event_type || '|' || user_id || '|' || entity_type || '|' || entity_id || '|' || "
                 + Meta("amountCents", "currency", "source", "stripeTransferId", "stripeAccountId")));
     }
 
@@ -109,7 +109,7 @@ public sealed class StripeMappingTests : IAsyncLifetime
         await DeliverAsync(Event("payout.paid", Payout("po_1QJ8ee2eZvKYlo2C", 6000, Metadata(("artistId", "artist-3"))), "evt_payout_1", account: "acct_1QJ8Artist3"));
 
         Assert.Equal("treasury.payout_completed|artist-3|artist-3|6000|usd|po_1QJ8ee2eZvKYlo2C|acct_1QJ8Artist3",
-            Stored("evt_payout_1", "event_type || '|' || user_id || '|' || " + Meta("artistId", "amountCents", "currency", "stripePayoutId", "stripeAccountId")));
+            Stored("stripe:evt_payout_1", "event_type || '|' || user_id || '|' || " + Meta("artistId", "amountCents", "currency", "stripePayoutId", "stripeAccountId")));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class StripeMappingTests : IAsyncLifetime
         await DeliverAsync(Event("invoice.payment_failed", Invoice("in_1QJ8ff2eZvKYlo2C", 999, "pi_invoice_1", Metadata(("userId", "fan-5"))), "evt_invoice_failed"));
 
         Assert.Equal("treasury.payment_failed|fan-5|999|usd|pi_invoice_1|in_1QJ8ff2eZvKYlo2C|2",
-            Stored("evt_invoice_failed", "event_type || '|' || user_id || '|' || " + Meta("amountCents", "currency", "stripePaymentIntentId", "stripeInvoiceId", "attemptCount")));
+            Stored("stripe:evt_invoice_failed", "event_type || '|' || user_id || '|' || " + Meta("amountCents", "currency", "stripePaymentIntentId", "stripeInvoiceId", "attemptCount")));
     }
 
     [Fact]
@@ -131,9 +131,9 @@ public sealed class StripeMappingTests : IAsyncLifetime
                 status: "canceled", cancellationReason: "cancellation_requested"), "evt_sub_deleted"));
 
         Assert.Equal("treasury.subscription_started|fan-5|premium_monthly|1998|usd|month|active",
-            Stored("evt_sub_created", "event_type || '|' || user_id || '|' || " + Meta("plan", "amountCents", "currency", "interval", "stripeStatus")));
+            Stored("stripe:evt_sub_created", "event_type || '|' || user_id || '|' || " + Meta("plan", "amountCents", "currency", "interval", "stripeStatus")));
         Assert.Equal("treasury.subscription_cancelled|fan-5|premium_monthly|cancellation_requested",
-            Stored("evt_sub_deleted", "event_type || '|' || user_id || '|' || " + Meta("plan", "reason")));
+            Stored("stripe:evt_sub_deleted", "event_type || '|' || user_id || '|' || " + Meta("plan", "reason")));
     }
 
     [Theory]

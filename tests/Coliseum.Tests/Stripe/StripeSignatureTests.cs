@@ -23,6 +23,19 @@ public sealed class StripeSignatureTests : IAsyncLifetime
     internal static string Paid(string eventId = "evt_3QJ8cK2eZvKYlo2C1aBcDeFg", string paymentIntent = "pi_3QJ8cK2eZvKYlo2C0aQyXz12", long amount = 4500) =>
         Event("payment_intent.succeeded", PaymentIntent(paymentIntent, amount, Metadata(("userId", "fan-1"), ("eventId", "event-9"), ("reason", "ticket"))), eventId);
 
+    /// <summary>Another sender cannot take a Stripe event's messageId first and so stop the payment from counting.</summary>
+    [Fact]
+    public async Task Capture_refuses_the_messageId_prefix_kept_for_stripe()
+    {
+        await using var server = await TestServer.StartAsync(StripeSigner.Settings(StripeSigner.Secret));
+        using var taken = await server.PostAsync("/api/passport/log",
+            """{"type":"treasury.money_spent","userId":"fan-1","at":"2026-11-25T20:00:00Z","amountCents":1,"currency":"usd","reason":"ticket","messageId":"stripe:pi_pre_empted"}""");
+        await taken.AssertProblemAsync(HttpStatusCode.BadRequest, "messageId must not start with 'stripe:': that prefix is kept for events from Stripe's webhook", "messageId");
+        using var delivered = await StripeSigner.DeliverAsync(server, Paid("evt_pre_empted", "pi_pre_empted"));
+        Assert.Equal("stored", (await delivered.ReadJsonAsync()).GetProperty("outcome").GetString());
+        Assert.Equal(1, server.Scalar<long>("SELECT COUNT(*) FROM passport_log WHERE message_id = 'stripe:pi_pre_empted'"));
+    }
+
     [Fact]
     public async Task A_correctly_signed_event_is_stored_and_acknowledged_with_200()
     {

@@ -14,7 +14,7 @@ namespace Coliseum.Tests.Jumbotron;
 /// the page without a reload, the page survives a server restart, and it reads with a read key only.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class JumbotronBrowserTests(Browser browser)
+public sealed class JumbotronBrowserTests(Browser browser, Xunit.Abstractions.ITestOutputHelper output)
 {
     /// <summary>The promise: what was captured is on the screen within 2 s.</summary>
     private const int ShownWithinMs = 2_000;
@@ -70,6 +70,7 @@ public sealed class JumbotronBrowserTests(Browser browser)
         await Expect(page.Locator("#counter-votes")).ToHaveTextAsync(Format(votes + 7), new() { Timeout = Remaining(clock) });
         await Expect(page.Locator("#ticker li[data-type='player.track_played']").Filter(new() { HasText = "trk-debut-single" }).First).ToBeVisibleAsync(new() { Timeout = Remaining(clock) });
         await Expect(page.Locator("#ticker li[data-type='coliseum.vote_cast']").Filter(new() { HasText = "Vive Latino" }).First).ToBeVisibleAsync(new() { Timeout = Remaining(clock) });
+        output.WriteLine($"board, counters and ticker showed the new events {clock.ElapsedMilliseconds} ms after the capture request was sent");
 
         // Someone climbs past the newcomer: the row says by how much.
         var climber = JsonSerializer.Deserialize<JsonElement>((await RowsAsync(board))[3].Json);

@@ -48,42 +48,14 @@ internal sealed class CaptureBody : IDisposable
             return (null, Problems.Create(413, $"request body is {request.ContentLength} bytes; the limit is {limit} bytes"));
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 16 * 1024, limit) + 1);
-        var length = 0;
-        try
+        var body = await BoundedBody.ReadAsync(request, limit, cancellationToken).ConfigureAwait(false);
+        if (body.Buffer is not { } buffer)
         {
-            var reader = request.BodyReader;
-            while (true)
-            {
-                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                var data = result.Buffer;
-                if (length + data.Length > limit)
-                {
-                    reader.AdvanceTo(data.End);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    return (null, Problems.Create(413, $"request body is larger than the limit of {limit} bytes"));
-                }
-                if (length + data.Length > buffer.Length)
-                {
-                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(buffer.Length * 2L, length + data.Length), limit + 1L));
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
-                data.CopyTo(buffer.AsSpan(length));
-                length += (int)data.Length;
-                reader.AdvanceTo(data.End);
-                if (result.IsCompleted)
-                {
-                    break;
-                }
-            }
+            return (null, body.TooLarge
+                ? Problems.Create(413, $"request body is larger than the limit of {limit} bytes")
+                : Problems.Create(400, $"request body could not be read: {body.Unreadable}"));
         }
-        catch (BadHttpRequestException ex)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            return (null, Problems.Create(ex.StatusCode == 413 ? 413 : 400, ex.StatusCode == 413 ? $"request body is larger than the limit of {limit} bytes" : $"request body could not be read: {ex.Message}"));
-        }
+        var length = body.Length;
 
         var problem = Parse(buffer, length, options, out var document);
         if (problem is not null)

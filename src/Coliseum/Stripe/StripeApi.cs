@@ -170,43 +170,13 @@ internal static class StripeApi
             // The server stops reading past this too, whatever the capture endpoints' own limit is.
             size.MaxRequestBodySize = limit + 1L;
         }
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 16 * 1024, limit) + 1);
-        var length = 0;
-        try
+        var body = await BoundedBody.ReadAsync(request, limit, cancellationToken);
+        if (body.Buffer is not null)
         {
-            var reader = request.BodyReader;
-            while (true)
-            {
-                var result = await reader.ReadAsync(cancellationToken);
-                var data = result.Buffer;
-                if (length + data.Length > limit)
-                {
-                    reader.AdvanceTo(data.End);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    return (null, 0, (413, $"the body is larger than the limit of {limit} bytes (Coliseum:Stripe:MaxBodyBytes)"));
-                }
-                if (length + data.Length > buffer.Length)
-                {
-                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(buffer.Length * 2L, length + data.Length), limit + 1L));
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
-                data.CopyTo(buffer.AsSpan(length));
-                length += (int)data.Length;
-                reader.AdvanceTo(data.End);
-                if (result.IsCompleted)
-                {
-                    return (buffer, length, null);
-                }
-            }
+            return (body.Buffer, body.Length, null);
         }
-        catch (BadHttpRequestException ex)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            return (null, 0, ex.StatusCode == 413
-                ? (413, $"the body is larger than the limit of {limit} bytes (Coliseum:Stripe:MaxBodyBytes)")
-                : (400, $"the body could not be read: {ex.Message}"));
-        }
+        return (null, 0, body.TooLarge
+            ? (413, $"the body is larger than the limit of {limit} bytes (Coliseum:Stripe:MaxBodyBytes)")
+            : (400, $"the body could not be read: {body.Unreadable}"));
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Coliseum.Tests.Infrastructure;
 
@@ -39,16 +38,7 @@ public sealed class SchemaCommandTests
 
     private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(ChildServer.ColiseumDll());
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
+        var (exit, output, error) = await ColiseumCli.RunAsync(args);
+        return (exit, output + error);
     }
 }

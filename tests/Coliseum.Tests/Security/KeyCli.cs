@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Coliseum.Tests.Infrastructure;
 
@@ -7,20 +6,7 @@ namespace Coliseum.Tests.Security;
 /// <summary><c>coliseum keys …</c> run as its own process, as an operator would run it beside a server.</summary>
 internal static class KeyCli
 {
-    public static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(ChildServer.ColiseumDll());
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<(int Exit, string Output, string Error)> RunAsync(params string[] args) => ColiseumCli.RunAsync(args);
 
     /// <summary>Sends GET <paramref name="path"/> with <paramref name="key"/> until it answers <paramref name="expected"/>; fails after a generous deadline.</summary>
     public static async Task UntilAsync(TestServer server, string path, string key, HttpStatusCode expected)

@@ -1,0 +1,22 @@
+using System.Diagnostics;
+
+namespace Coliseum.Tests.Infrastructure;
+
+/// <summary>The <c>coliseum</c> command run as its own process, as an operator would run it.</summary>
+internal static class ColiseumCli
+{
+    public static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(ChildServer.ColiseumDll());
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}

@@ -35,8 +35,8 @@ internal static class Problems
     private static string Title(int status) => status switch
     {
         400 => "Invalid event",
-        401 => "Missing or unknown key",
-        403 => "Key not allowed here",
+        401 => "Not authenticated: no valid key or token",
+        403 => "Not allowed for this key or token",
         404 => "Not found",
         409 => "Conflict",
         413 => "Too large",

@@ -78,6 +78,39 @@ public sealed class RateLimitTests
         Assert.Equal(2, Prometheus.Sample(await Prometheus.ScrapeAsync(server, MetricsKey), Counter, "limit=\"capture_address\"") - before);
     }
 
+    /// <summary>Behind a trusted proxy each client is counted by its forwarded address; from anyone else the header is ignored.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Behind_a_trusted_proxy_each_client_has_its_own_address_bucket(bool trusted)
+    {
+        var proxy = trusted ? new[] { ("Coliseum:Proxy:KnownProxies:0", "127.0.0.1") } : [("Coliseum:Proxy:KnownNetworks:0", "10.9.0.0/16")];
+        await using var server = await StartAsync("CapturePerAddress", [("Coliseum:Capture:AllowKeyless", "true"), .. proxy]);
+
+        async Task<HttpStatusCode> FromClient(string client, string id)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/passport/log") { Content = Json(Events.TrackPlayed(id)) };
+            request.Headers.Add("X-Forwarded-For", client);
+            using var response = await server.Client.SendAsync(request);
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.Created, await FromClient("203.0.113.7", "p-1"));
+        Assert.Equal(HttpStatusCode.Created, await FromClient("203.0.113.7", "p-2"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await FromClient("203.0.113.7", "p-3"));
+        // Another client behind the proxy has a bucket of its own; unless the proxy is not trusted, when
+        // everyone is the proxy's (loopback) address and the header could be anything a client likes.
+        Assert.Equal(trusted ? HttpStatusCode.Created : HttpStatusCode.TooManyRequests, await FromClient("198.51.100.20", "p-4"));
+    }
+
+    [Theory]
+    [InlineData("Coliseum:Proxy:KnownProxies:0", "proxy.internal", "'proxy.internal' is not an IP address")]
+    [InlineData("Coliseum:Proxy:KnownNetworks:0", "10.0.0.0", "'10.0.0.0' is not a CIDR range")]
+    public async Task A_proxy_setting_that_is_not_an_address_stops_the_start(string setting, string value, string message)
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => TestServer.StartAsync(new Dictionary<string, string?> { [setting] = value }));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Reads_past_a_key_limit_get_429_while_other_keys_read_on()
     {

@@ -692,7 +692,11 @@
     who.className = 'who';
     const order = ['track', 'artist', 'event', 'city', 'playlist'];
     const entities = [...(entry.entities || [])].sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
-    who.textContent = entities.map((e) => e.name || e.id).join(' · ') || '\u00a0';
+    // A bare id (a track nobody has named in the entity directory) means nothing on a big screen: named
+    // entities are shown, and ids only when nothing has a name. All ids stay on the item for tooling.
+    const named = entities.filter((e) => e.name && e.name !== e.id);
+    who.textContent = (named.length > 0 ? named.map((e) => e.name) : entities.map((e) => e.id)).join(' · ') || '\u00a0';
+    item.dataset.entities = entities.map((e) => e.id).join(' ');
     text.append(what, who);
     const when = document.createElement('time');
     when.className = 'when';

@@ -1,4 +1,3 @@
-using Coliseum.Security;
 using Microsoft.Data.Sqlite;
 
 namespace Coliseum.Storage.Sqlite;
@@ -110,7 +109,7 @@ public sealed class SqliteKeyStore(string path) : IKeyStore
             {(ignoreExisting ? "ON CONFLICT (sha256) DO NOTHING" : "")} RETURNING {Columns}
             """;
         command.Parameters.AddWithValue("$name", (object?)key.Name ?? DBNull.Value);
-        command.Parameters.AddWithValue("$role", RoleName(key.Role));
+        command.Parameters.AddWithValue("$role", KeyRoleNames.Name(key.Role));
         command.Parameters.AddWithValue("$sha256", key.Sha256);
         command.Parameters.AddWithValue("$prefix", key.Prefix);
         command.Parameters.AddWithValue("$source", key.Source);
@@ -132,25 +131,9 @@ public sealed class SqliteKeyStore(string path) : IKeyStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            keys.Add(new StoredKey(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), ParseRole(reader.GetString(2)),
+            keys.Add(new StoredKey(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), KeyRoleNames.Parse(reader.GetString(2)),
                 reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetInt64(7)));
         }
         return keys;
     }
-
-    private static string RoleName(KeyRole role) => role switch
-    {
-        KeyRole.Write => "write",
-        KeyRole.Read => "read",
-        KeyRole.Admin => "admin",
-        _ => throw new ArgumentOutOfRangeException(nameof(role)),
-    };
-
-    private static KeyRole ParseRole(string role) => role switch
-    {
-        "write" => KeyRole.Write,
-        "read" => KeyRole.Read,
-        "admin" => KeyRole.Admin,
-        _ => throw new InvalidOperationException($"coliseum_keys holds an unknown role '{role}'"),
-    };
 }

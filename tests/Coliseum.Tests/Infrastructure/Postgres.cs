@@ -28,7 +28,10 @@ public sealed class PostgresSchema : IAsyncDisposable
     public NpgsqlDataSource DataSource { get; }
 
     /// <summary>Another pool on the same schema: a second process, as far as the server can tell.</summary>
-    public NpgsqlDataSource NewDataSource() => PostgresDataSource.Create(_serverConnectionString, Name);
+    /// <param name="applicationName">Shown in pg_stat_activity, so a test can find this pool's sessions.</param>
+    public NpgsqlDataSource NewDataSource(string? applicationName = null) => PostgresDataSource.Create(
+        applicationName is null ? _serverConnectionString : new NpgsqlConnectionStringBuilder(_serverConnectionString) { ApplicationName = applicationName }.ConnectionString,
+        Name);
 
     /// <param name="prefix">Goes into the schema's name, to tell in psql which test left it (lower case).</param>
     /// <param name="create">False leaves it to the code under test to make the schema.</param>

@@ -17,7 +17,7 @@ public abstract class PassportStoreConformance : IAsyncLifetime
 
     public async Task InitializeAsync() => _store = await CreateStoreAsync(reopen: false);
 
-    public async Task DisposeAsync() => await _store.DisposeAsync();
+    public virtual async Task DisposeAsync() => await _store.DisposeAsync();
 
     protected static PassportRecord Record(string messageId, string type = "player.track_played", string metadata = """{"trackId":"t1"}""") => new()
     {

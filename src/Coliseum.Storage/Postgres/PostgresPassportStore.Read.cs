@@ -1,0 +1,76 @@
+using Coliseum.Capture;
+using Npgsql;
+
+namespace Coliseum.Storage.Postgres;
+
+public sealed partial class PostgresPassportStore
+{
+    private const string Columns = """
+        p.position, p.message_id, p.event_type, p.event_category, p.user_id, p.anonymous_id, p.session_id, p.device_id,
+        p.entity_type, p.entity_id, p.metadata, p.context, p.occurred_at, p.client_at, p.sent_at, p.received_at, p.source, p.warnings
+        """;
+
+    /// <remarks>
+    /// One statement, one snapshot. Positions become visible in commit order (see <see cref="AppendAsync"/>),
+    /// so every position at or below the largest one read here is already visible: a reader may go on from it.
+    /// </remarks>
+    public async Task<IReadOnlyList<PassportEntry>> ReadAsync(long afterPosition, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM passport_log p WHERE p.position > @after ORDER BY p.position LIMIT @limit");
+        command.Parameters.AddWithValue("after", afterPosition);
+        command.Parameters.AddWithValue("limit", limit);
+        var entries = new List<PassportEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(ReadEntry(reader));
+        }
+        return entries;
+    }
+
+    public async Task<PassportEntry?> FindAsync(string messageId, CancellationToken cancellationToken)
+    {
+        // passport_message_ids holds the uniqueness (and the index) that the partitioned table cannot.
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns} FROM passport_message_ids m JOIN passport_log p ON p.position = m.position WHERE m.message_id = @id");
+        command.Parameters.AddWithValue("id", messageId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadEntry(reader) : null;
+    }
+
+    /// <summary>The committed head: appends advance it in the transaction that adds their rows.</summary>
+    public async Task<long> GetHeadAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT position FROM passport_log_head WHERE id = 1");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT 1 FROM passport_log_head LIMIT 1");
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static PassportEntry ReadEntry(NpgsqlDataReader r) => new(r.GetInt64(0), new PassportRecord
+    {
+        MessageId = r.GetString(1),
+        EventType = r.GetString(2),
+        EventCategory = r.GetString(3),
+        UserId = Text(r, 4),
+        AnonymousId = Text(r, 5),
+        SessionId = Text(r, 6),
+        DeviceId = Text(r, 7),
+        EntityType = Text(r, 8),
+        EntityId = Text(r, 9),
+        Metadata = PostgresText.CompactJson(r.GetString(10)),
+        Context = r.IsDBNull(11) ? null : PostgresText.CompactJson(r.GetString(11)),
+        OccurredAt = r.GetInt64(12),
+        ClientAt = r.GetInt64(13),
+        SentAt = r.IsDBNull(14) ? null : r.GetInt64(14),
+        ReceivedAt = r.GetInt64(15),
+        Source = r.GetString(16),
+        Warnings = Text(r, 17),
+    });
+
+    private static string? Text(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+}

@@ -1,0 +1,229 @@
+using System.Text;
+using Coliseum.Capture;
+using Coliseum.Storage;
+using Coliseum.Storage.Postgres;
+using Coliseum.Tests.Infrastructure;
+using Npgsql;
+
+namespace Coliseum.Tests.Storage;
+
+public sealed class PostgresPassportStoreTests : PassportStoreConformance
+{
+    private PostgresSchema? _schema;
+
+    protected override async Task<IPassportStore> CreateStoreAsync(bool reopen)
+    {
+        _schema ??= await PostgresSchema.CreateAsync("pglog");
+        var store = new PostgresPassportStore(_schema.DataSource, _schema.Name);
+        await store.InitializeAsync(CancellationToken.None);
+        return store;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_schema is not null)
+        {
+            await _schema.DisposeAsync();
+        }
+    }
+
+    private PostgresPassportStore Store(NpgsqlDataSource? dataSource = null) => new(dataSource ?? _schema!.DataSource, _schema!.Name);
+
+    private static async Task<bool[]> AppendAsync(IPassportStore store, params PassportRecord[] records)
+    {
+        var inserted = new bool[records.Length];
+        await store.AppendAsync(records, inserted, CancellationToken.None);
+        return inserted;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var command = _schema!.DataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (!await condition())
+        {
+            if (timeout.IsCancellationRequested)
+            {
+                throw new TimeoutException($"waited 15 s for: {what}");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>True while a session of the pool named <paramref name="applicationName"/> waits for a lock.</summary>
+    private async Task<bool> WaitingForLockAsync(string applicationName)
+    {
+        await using var command = _schema!.DataSource.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = @app AND wait_event_type = 'Lock')");
+        command.Parameters.AddWithValue("app", applicationName);
+        return (bool)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Issue_5_a_reader_never_skips_an_append_that_commits_late()
+    {
+        // Two "processes" on one database. The first append is held open after it has taken its positions and
+        // before it commits: a test trigger on passport_message_ids waits for an advisory lock the test holds.
+        var tag = Guid.NewGuid().ToString("N")[..12];
+        var gateKey = Random.Shared.NextInt64(1, long.MaxValue);
+        await ExecuteAsync($"""
+            CREATE FUNCTION test_gate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared({gateKey}); RETURN NULL; END $$;
+            CREATE TRIGGER test_gate AFTER INSERT ON passport_message_ids FOR EACH ROW WHEN (NEW.message_id LIKE 'slow-%') EXECUTE FUNCTION test_gate();
+            """);
+        await using var firstSource = _schema!.NewDataSource($"pglog-first-{tag}");
+        await using var secondSource = _schema.NewDataSource($"pglog-second-{tag}");
+        var reader = Store();
+        await using var gate = await _schema.DataSource.OpenConnectionAsync();
+        await using (var close = new NpgsqlCommand($"SELECT pg_advisory_lock({gateKey})", gate))
+        {
+            await close.ExecuteNonQueryAsync();
+        }
+
+        var slow = Task.Run(() => AppendAsync(Store(firstSource), Record("slow-1"), Record("slow-2")));
+        await WaitUntilAsync(() => WaitingForLockAsync($"pglog-first-{tag}"), "the first append to stop at the gate");
+        var fast = Task.Run(() => AppendAsync(Store(secondSource), Record("fast-1"), Record("fast-2")));
+        await WaitUntilAsync(async () => fast.IsCompleted || await WaitingForLockAsync($"pglog-second-{tag}"), "the second append to commit or wait");
+
+        var seen = new List<PassportEntry>();
+        long cursor = 0;
+        async Task PollAsync()
+        {
+            var page = await reader.ReadAsync(cursor, 100, CancellationToken.None);
+            seen.AddRange(page);
+            cursor = page.Count > 0 ? page[^1].Position : cursor;
+        }
+        await PollAsync(); // while the first append is still open
+        await using (var open = new NpgsqlCommand($"SELECT pg_advisory_unlock({gateKey})", gate))
+        {
+            await open.ExecuteNonQueryAsync();
+        }
+        Assert.Equal(new[] { true, true }, await slow);
+        Assert.Equal(new[] { true, true }, await fast);
+        await PollAsync();
+
+        Assert.Equal(["slow-1", "slow-2", "fast-1", "fast-2"], seen.Select(e => e.Record.MessageId));
+        Assert.Equal(seen.Select(e => e.Position).Order(), seen.Select(e => e.Position));
+        Assert.Equal((await reader.ReadAsync(0, 100, CancellationToken.None)).Select(e => e.Position), seen.Select(e => e.Position));
+        Assert.Equal(seen[^1].Position, await reader.GetHeadAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Appends_from_several_processes_at_once_get_distinct_positions_in_commit_order()
+    {
+        var sources = Enumerable.Range(0, 4).Select(_ => _schema!.NewDataSource()).ToArray();
+        try
+        {
+            await Task.WhenAll(sources.Select((source, p) => Task.Run(async () =>
+            {
+                var store = Store(source);
+                for (var batch = 0; batch < 10; batch++)
+                {
+                    await AppendAsync(store, Enumerable.Range(0, 5).Select(i => Record($"p{p}-{batch}-{i}")).Append(Record("shared")).ToArray());
+                }
+            })));
+
+            var all = await Store().ReadAsync(0, 1000, CancellationToken.None);
+            Assert.Equal(4 * 10 * 5 + 1, all.Count);
+            Assert.Equal(Enumerable.Range(1, all.Count).Select(i => (long)i), all.Select(e => e.Position));
+        }
+        finally
+        {
+            foreach (var source in sources)
+            {
+                await source.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_record_with_a_NUL_in_its_JSON_or_text_is_refused_and_nothing_of_the_batch_is_written()
+    {
+        var store = Store();
+
+        var json = await Assert.ThrowsAsync<ArgumentException>(() =>
+            AppendAsync(store, Record("ok-1"), Record("nul-json", metadata: """{"name":"a\u0000b"}""")));
+        var text = await Assert.ThrowsAsync<ArgumentException>(() =>
+            AppendAsync(store, Copy(Record("nul-text"), userId: "fan\0")));
+
+        Assert.Contains("'nul-json': metadata contains a NUL", json.Message, StringComparison.Ordinal);
+        Assert.Empty(await store.ReadAsync(0, 10, CancellationToken.None));
+        // An escaped backslash followed by "u0000" is no NUL: stored, and read back with the same meaning.
+        Assert.Equal(new[] { true }, await AppendAsync(store, Record("backslash", metadata: """{"path":"C:\\u0000"}""")));
+        Assert.Equal("""{"path":"C:\\u0000"}""", Encoding.UTF8.GetString((await store.FindAsync("backslash", CancellationToken.None))!.Record.Metadata));
+    }
+
+    [Fact]
+    public async Task Metadata_reads_back_without_jsonb_blanks_but_with_the_blanks_inside_its_strings()
+    {
+        var store = Store();
+        const string metadata = """{"note":"a: b, \"c\" { }","list":[1, 2,{"k":null}]}""";
+
+        await AppendAsync(store, Record("spaces", metadata: metadata));
+
+        // jsonb puts shorter keys first; the blanks between tokens go, the ones in the string stay.
+        Assert.Equal("""{"list":[1,2,{"k":null}],"note":"a: b, \"c\" { }"}""",
+            Encoding.UTF8.GetString((await store.FindAsync("spaces", CancellationToken.None))!.Record.Metadata));
+    }
+
+    [Fact]
+    public async Task Each_month_gets_its_partition_and_times_outside_them_go_to_the_default_one()
+    {
+        var store = Store();
+        var monthsAgo = DateTimeOffset.UtcNow.AddMonths(-5);
+        var old = new DateTimeOffset(1995, 6, 1, 0, 0, 0, TimeSpan.Zero);
+
+        await AppendAsync(store, At("recent", monthsAgo), At("ancient", old));
+
+        Assert.Equal($"passport_log_y{monthsAgo:yyyy}m{monthsAgo:MM}", await PartitionOfAsync("recent"));
+        Assert.Equal("passport_log_default", await PartitionOfAsync("ancient"));
+        Assert.Equal("p", await _schema!.ScalarAsync<string>("SELECT relkind::text FROM pg_class WHERE oid = 'passport_log'::regclass"));
+        Assert.Equal("jsonb", await _schema.ScalarAsync<string>("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'passport_log'::regclass AND attname = 'metadata'"));
+    }
+
+    [Fact]
+    public async Task Making_a_month_partition_moves_that_month_s_rows_out_of_the_default_one()
+    {
+        var store = Store();
+        // Beyond next month, so the store leaves it to DEFAULT; later that month's partition is made.
+        var later = DateTimeOffset.UtcNow.AddMonths(3);
+        await AppendAsync(store, At("early-bird", later));
+        Assert.Equal("passport_log_default", await PartitionOfAsync("early-bird"));
+
+        await ExecuteAsync($"SELECT passport_log_make_month(DATE '{later:yyyy-MM}-01')");
+
+        Assert.Equal($"passport_log_y{later:yyyy}m{later:MM}", await PartitionOfAsync("early-bird"));
+        Assert.Equal("early-bird", (await store.FindAsync("early-bird", CancellationToken.None))!.Record.MessageId);
+    }
+
+    private static PassportRecord At(string messageId, DateTimeOffset at) => Copy(Record(messageId), occurredAt: at.ToUnixTimeMilliseconds());
+
+    private static PassportRecord Copy(PassportRecord r, string? userId = null, long? occurredAt = null) => new()
+    {
+        MessageId = r.MessageId,
+        EventType = r.EventType,
+        EventCategory = r.EventCategory,
+        UserId = userId ?? r.UserId,
+        AnonymousId = r.AnonymousId,
+        SessionId = r.SessionId,
+        DeviceId = r.DeviceId,
+        EntityType = r.EntityType,
+        EntityId = r.EntityId,
+        Metadata = r.Metadata,
+        Context = r.Context,
+        OccurredAt = occurredAt ?? r.OccurredAt,
+        ClientAt = r.ClientAt,
+        SentAt = r.SentAt,
+        ReceivedAt = r.ReceivedAt,
+        Source = r.Source,
+        Warnings = r.Warnings,
+    };
+
+    private Task<string> PartitionOfAsync(string messageId) =>
+        _schema!.ScalarAsync<string>($"SELECT tableoid::regclass::text FROM passport_log WHERE message_id = '{messageId}'");
+}

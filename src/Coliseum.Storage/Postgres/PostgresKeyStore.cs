@@ -10,7 +10,7 @@ namespace Coliseum.Storage.Postgres;
 /// </summary>
 public sealed class PostgresKeyStore(NpgsqlDataSource dataSource) : IKeyStore
 {
-    private const string Columns = "id, name, role, sha256, prefix, source, created_at, revoked_at";
+    private const string Columns = StoreRows.KeyColumns;
 
     public async Task<IReadOnlyList<StoredKey>> ListAsync(CancellationToken cancellationToken)
     {
@@ -114,15 +114,5 @@ public sealed class PostgresKeyStore(NpgsqlDataSource dataSource) : IKeyStore
     private static bool IsDuplicateHash(PostgresException ex) =>
         ex.SqlState == PostgresErrorCodes.UniqueViolation && ex.ConstraintName == "coliseum_keys_sha256_unique";
 
-    private static async Task<IReadOnlyList<StoredKey>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        var keys = new List<StoredKey>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            keys.Add(new StoredKey(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), KeyRoleNames.Parse(reader.GetString(2)),
-                reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetInt64(7)));
-        }
-        return keys;
-    }
+    private static Task<IReadOnlyList<StoredKey>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken) => StoreRows.KeysAsync(command, cancellationToken);
 }

@@ -17,13 +17,7 @@ internal static class PostgresMigrations
     /// <summary>pg_advisory_xact_lock key for migrations: "COLISEUM" in ASCII; nothing else takes it.</summary>
     internal const long LockKey = 0x434F_4C49_5345_554D;
 
-    public static IReadOnlyList<(int Version, string Name)> Scripts { get; } = typeof(PostgresMigrations).Assembly
-        .GetManifestResourceNames()
-        .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-        .Select(n => n[Prefix.Length..^4])
-        .Select(n => (int.Parse(n[..n.IndexOf('_', StringComparison.Ordinal)], CultureInfo.InvariantCulture), n))
-        .OrderBy(s => s.Item1)
-        .ToArray();
+    public static IReadOnlyList<(int Version, string Name)> Scripts { get; } = MigrationScripts.List(Prefix);
 
     public static async Task ApplyAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
     {
@@ -89,10 +83,5 @@ internal static class PostgresMigrations
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static string Read(string name)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(Prefix + name + ".sql")!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    private static string Read(string name) => MigrationScripts.Read(Prefix, name);
 }

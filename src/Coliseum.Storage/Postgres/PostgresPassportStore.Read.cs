@@ -51,26 +51,5 @@ public sealed partial class PostgresPassportStore
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static PassportEntry ReadEntry(NpgsqlDataReader r) => new(r.GetInt64(0), new PassportRecord
-    {
-        MessageId = r.GetString(1),
-        EventType = r.GetString(2),
-        EventCategory = r.GetString(3),
-        UserId = Text(r, 4),
-        AnonymousId = Text(r, 5),
-        SessionId = Text(r, 6),
-        DeviceId = Text(r, 7),
-        EntityType = Text(r, 8),
-        EntityId = Text(r, 9),
-        Metadata = PostgresText.CompactJson(r.GetString(10)),
-        Context = r.IsDBNull(11) ? null : PostgresText.CompactJson(r.GetString(11)),
-        OccurredAt = r.GetInt64(12),
-        ClientAt = r.GetInt64(13),
-        SentAt = r.IsDBNull(14) ? null : r.GetInt64(14),
-        ReceivedAt = r.GetInt64(15),
-        Source = r.GetString(16),
-        Warnings = Text(r, 17),
-    });
-
-    private static string? Text(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+    private static PassportEntry ReadEntry(NpgsqlDataReader r) => StoreRows.Entry(r, PostgresText.CompactJson);
 }

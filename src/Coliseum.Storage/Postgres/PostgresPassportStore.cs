@@ -14,10 +14,7 @@ namespace Coliseum.Storage.Postgres;
 /// </summary>
 public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, string schema) : IPassportStore
 {
-    private const string CopyColumns = """
-        position, message_id, event_type, event_category, user_id, anonymous_id, session_id, device_id,
-        entity_type, entity_id, metadata, context, occurred_at, client_at, sent_at, received_at, source, warnings
-        """;
+    private const string CopyColumns = StoreRows.EntryColumns;
 
     /// <summary>Months before this get no partition of their own (their rows go to DEFAULT): a client clock at 1970 must not make hundreds of tables.</summary>
     private static readonly DateOnly EarliestPartitionedMonth = new(2000, 1, 1);

@@ -9,7 +9,7 @@ namespace Coliseum.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteKeyStore(string path) : IKeyStore
 {
-    private const string Columns = "id, name, role, sha256, prefix, source, created_at, revoked_at";
+    private const string Columns = StoreRows.KeyColumns;
 
     private readonly string _connectionString = new SqliteConnectionStringBuilder
     {
@@ -125,15 +125,5 @@ public sealed class SqliteKeyStore(string path) : IKeyStore
         return connection;
     }
 
-    private static async Task<IReadOnlyList<StoredKey>> ReadAllAsync(SqliteCommand command, CancellationToken cancellationToken)
-    {
-        var keys = new List<StoredKey>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            keys.Add(new StoredKey(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), KeyRoleNames.Parse(reader.GetString(2)),
-                reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetInt64(7)));
-        }
-        return keys;
-    }
+    private static Task<IReadOnlyList<StoredKey>> ReadAllAsync(SqliteCommand command, CancellationToken cancellationToken) => StoreRows.KeysAsync(command, cancellationToken);
 }

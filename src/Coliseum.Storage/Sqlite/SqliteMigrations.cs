@@ -12,13 +12,7 @@ internal static class SqliteMigrations
 {
     private const string Prefix = "Coliseum.Storage.Scripts.Sqlite.";
 
-    public static IReadOnlyList<(int Version, string Name)> Scripts { get; } = typeof(SqliteMigrations).Assembly
-        .GetManifestResourceNames()
-        .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-        .Select(n => n[Prefix.Length..^4])
-        .Select(n => (int.Parse(n[..n.IndexOf('_', StringComparison.Ordinal)], CultureInfo.InvariantCulture), n))
-        .OrderBy(s => s.Item1)
-        .ToArray();
+    public static IReadOnlyList<(int Version, string Name)> Scripts { get; } = MigrationScripts.List(Prefix);
 
     public static void Apply(SqliteConnection connection)
     {
@@ -59,10 +53,5 @@ internal static class SqliteMigrations
         }
     }
 
-    private static string Read(string name)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(Prefix + name + ".sql")!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    private static string Read(string name) => MigrationScripts.Read(Prefix, name);
 }

@@ -5,10 +5,7 @@ namespace Coliseum.Storage.Sqlite;
 
 public sealed partial class SqlitePassportStore
 {
-    private const string Columns = """
-        position, message_id, event_type, event_category, user_id, anonymous_id, session_id, device_id,
-        entity_type, entity_id, metadata, context, occurred_at, client_at, sent_at, received_at, source, warnings
-        """;
+    private const string Columns = StoreRows.EntryColumns;
 
     public Task<IReadOnlyList<PassportEntry>> ReadAsync(long afterPosition, int limit, CancellationToken cancellationToken)
     {
@@ -54,26 +51,5 @@ public sealed partial class SqlitePassportStore
         return Task.CompletedTask;
     }
 
-    private static PassportEntry ReadEntry(SqliteDataReader r) => new(r.GetInt64(0), new PassportRecord
-    {
-        MessageId = r.GetString(1),
-        EventType = r.GetString(2),
-        EventCategory = r.GetString(3),
-        UserId = Text(r, 4),
-        AnonymousId = Text(r, 5),
-        SessionId = Text(r, 6),
-        DeviceId = Text(r, 7),
-        EntityType = Text(r, 8),
-        EntityId = Text(r, 9),
-        Metadata = System.Text.Encoding.UTF8.GetBytes(r.GetString(10)),
-        Context = r.IsDBNull(11) ? null : System.Text.Encoding.UTF8.GetBytes(r.GetString(11)),
-        OccurredAt = r.GetInt64(12),
-        ClientAt = r.GetInt64(13),
-        SentAt = r.IsDBNull(14) ? null : r.GetInt64(14),
-        ReceivedAt = r.GetInt64(15),
-        Source = r.GetString(16),
-        Warnings = Text(r, 17),
-    });
-
-    private static string? Text(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+    private static PassportEntry ReadEntry(SqliteDataReader r) => StoreRows.Entry(r, System.Text.Encoding.UTF8.GetBytes);
 }

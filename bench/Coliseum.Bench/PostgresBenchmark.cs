@@ -1,0 +1,300 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Coliseum.Capture;
+using Coliseum.Storage.Postgres;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Coliseum.Bench;
+
+/// <summary>
+/// Issue 5's PostgreSQL figures, each beside a baseline measured in the same run:
+/// <list type="bullet">
+/// <item><c>copy</c>: batch capture over HTTP vs. binary COPY of the same rows straight into a plain table (target ≥ 0.5×),
+/// with the store's own appends in between;</item>
+/// <item><c>single</c>: single-event capture on SQLite and on PostgreSQL, alternating;</item>
+/// <item><c>rebuild</c>: every consumer rebuilt from the same log on SQLite and on PostgreSQL;</item>
+/// <item><c>three</c>: three <c>coliseum serve</c> processes on one database vs. one.</item>
+/// </list>
+/// The server is named by <c>COLISEUM_BENCH_POSTGRES</c> (else <c>COLISEUM_TEST_POSTGRES</c>), an Npgsql connection
+/// string; every measurement works in a schema of its own (<c>bench_…</c>), dropped afterwards. The server's
+/// durability settings are read back into the report: figures taken with fsync off say so.
+/// </summary>
+internal static partial class PostgresBenchmark
+{
+    private const double CopyTarget = 0.5;
+    private static readonly string[] AllParts = ["copy", "single", "rebuild", "three"];
+
+    public static async Task<JsonObject> RunAsync(BenchOptions options)
+    {
+        var connection = ConnectionString();
+        var parts = options.Parts?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? AllParts;
+        if (parts.Except(AllParts).FirstOrDefault() is { } unknown)
+        {
+            throw new ArgumentException($"unknown part '{unknown}'; parts: {string.Join(", ", AllParts)}");
+        }
+        var result = new JsonObject { ["postgres"] = await SettingsAsync(connection) };
+
+        List<byte[]>? bodies = null;
+        var events = options.Events ?? 200_000;
+        if (parts.Contains("copy") || parts.Contains("three"))
+        {
+            Scratch.Progress($"generating {events:N0} events in bodies of {options.PerBatch}");
+            bodies = Workload.Batches(events / options.PerBatch, options.PerBatch, seed: 42);
+            result["workload"] = new JsonObject
+            {
+                ["events"] = bodies.Count * options.PerBatch,
+                ["eventsPerRequest"] = options.PerBatch,
+                ["averageEventBytes"] = Math.Round((double)bodies.Sum(b => (long)b.Length) / (bodies.Count * options.PerBatch)),
+                ["messageIds"] = "uuid-v7",
+                ["processing"] = "off in every server (capture only), so capture is measured alone on both backends",
+            };
+        }
+        foreach (var part in parts)
+        {
+            result[part] = part switch
+            {
+                "copy" => await CopyPartAsync(connection, bodies!, options),
+                "single" => await SinglePartAsync(connection, options),
+                "rebuild" => await RebuildPartAsync(connection, options),
+                _ => await ThreePartAsync(connection, bodies!, options),
+            };
+        }
+        return result;
+    }
+
+    private static string ConnectionString() =>
+        Environment.GetEnvironmentVariable("COLISEUM_BENCH_POSTGRES") is { Length: > 0 } bench ? bench
+        : Environment.GetEnvironmentVariable("COLISEUM_TEST_POSTGRES") is { Length: > 0 } test ? test
+        : throw new InvalidOperationException(
+            "set COLISEUM_BENCH_POSTGRES (or COLISEUM_TEST_POSTGRES) to an Npgsql connection string; see docs/performance.md for a durable throwaway server");
+
+    /// <summary>What the figures were taken with: the version and the settings that decide what a commit costs.</summary>
+    private static async Task<JsonObject> SettingsAsync(string connection)
+    {
+        await using var source = NpgsqlDataSource.Create(connection);
+        await using var command = source.CreateCommand("""
+            SELECT name, setting || coalesce(' ' || unit, '') FROM pg_settings
+            WHERE name IN ('server_version', 'fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method',
+                           'shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_level', 'max_connections')
+            ORDER BY name
+            """);
+        var settings = new JsonObject();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                settings[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+        var builder = new NpgsqlConnectionStringBuilder(connection);
+        settings["host"] = $"{builder.Host}:{builder.Port}";
+        if (settings["fsync"]?.GetValue<string>() != "on" || settings["synchronous_commit"]?.GetValue<string>() != "on")
+        {
+            settings["warning"] = "not durable: fsync or synchronous_commit is off, so commits cost less than in production";
+            Scratch.Progress("WARNING: the server runs with fsync or synchronous_commit off; the figures are not durable ones");
+        }
+        return settings;
+    }
+
+    private static string NewSchema(string name) => $"bench_{name}_{Guid.NewGuid().ToString("N")[..12]}";
+
+    /// <summary>
+    /// Starts each measurement with no dirty buffers left by the one before (200,000 rows write ~0.5 GB of WAL, and
+    /// max_wal_size would otherwise make a checkpoint land in whichever measurement comes next). Needs superuser
+    /// or pg_checkpoint; without them the measurement goes on as it is.
+    /// </summary>
+    private static async Task CheckpointAsync(string connection)
+    {
+        try
+        {
+            await using var source = NpgsqlDataSource.Create(connection);
+            await using var checkpoint = source.CreateCommand("CHECKPOINT");
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+        }
+    }
+
+    private static async Task DropSchemaAsync(string connection, string schema)
+    {
+        await using var source = NpgsqlDataSource.Create(connection);
+        await using var drop = source.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// Part 1: (a) binary COPY straight into a plain table, before and after; (b) the store's appends in group-commit
+    /// sizes; (c) batch capture over HTTP. The target compares (c) with (a).
+    /// </summary>
+    private static async Task<JsonObject> CopyPartAsync(string connection, List<byte[]> bodies, BenchOptions options)
+    {
+        var records = CaptureBenchmark.Records(bodies, options.PerBatch);
+        var maxCommit = new CaptureOptions().MaxCommitEvents;
+        var before = await CopyBaselineAsync(connection, records, maxCommit);
+
+        var appends = new JsonArray();
+        foreach (var size in new[] { 500, 2_500, maxCommit })
+        {
+            var rate = await StoreAppendAsync(connection, records, size);
+            appends.Add(new JsonObject { ["eventsPerTransaction"] = size, ["eventsPerSecond"] = Math.Round(rate) });
+        }
+
+        var http = await HttpBatchAsync(connection, bodies, options);
+        var after = await CopyBaselineAsync(connection, records, maxCommit);
+        var baseline = (Best(before) + Best(after)) / 2;
+        var rateHttp = http["eventsPerSecond"]!.GetValue<double>();
+        var ratio = rateHttp / baseline;
+        foreach (var append in appends)
+        {
+            append!["ratioToCopy"] = Math.Round(append["eventsPerSecond"]!.GetValue<double>() / baseline, 3);
+        }
+        http["ratioToCopy"] = Math.Round(ratio, 3);
+        Scratch.Progress($"batch capture on PostgreSQL: {rateHttp:N0} events/s, COPY baseline {baseline:N0} events/s, ratio {ratio:N3} (target {CopyTarget})");
+        return new JsonObject
+        {
+            ["copyBaseline"] = new JsonObject
+            {
+                ["what"] = "binary COPY of the same validated rows into a plain table with passport_log's columns (no partitions, no indexes, no message-id table), synchronous_commit on",
+                ["before"] = before,
+                ["after"] = after,
+                ["eventsPerSecond"] = Math.Round(baseline),
+                ["note"] = "the faster of the two ways, averaged over the passes before and after",
+            },
+            ["storeAppend"] = new JsonObject
+            {
+                ["what"] = "PostgresPassportStore.AppendAsync, one call per transaction, one thread, in group-commit sizes (capture's MaxCommitEvents is " + maxCommit + ")",
+                ["runs"] = appends,
+            },
+            ["httpBatch"] = http,
+            ["ratio"] = Math.Round(ratio, 3),
+            ["target"] = CopyTarget,
+            ["met"] = ratio >= CopyTarget,
+        };
+    }
+
+    private static double Best(JsonObject pass) => Math.Max(pass["oneTransaction"]!.GetValue<double>(), pass["perGroupCommit"]!.GetValue<double>());
+
+    /// <summary>The floor: the same rows, COPY'd in one transaction, then in transactions of <paramref name="chunk"/> rows.</summary>
+    private static async Task<JsonObject> CopyBaselineAsync(string connection, List<PassportRecord> records, int chunk)
+    {
+        var schema = NewSchema("copy");
+        try
+        {
+            await using var source = NpgsqlDataSource.Create(connection);
+            await using (var create = source.CreateCommand($"""
+                CREATE SCHEMA {schema};
+                CREATE TABLE {schema}.passport_log_copy (
+                    position bigint NOT NULL, message_id text COLLATE "C" NOT NULL, event_type text COLLATE "C" NOT NULL,
+                    event_category text COLLATE "C" NOT NULL, user_id text COLLATE "C", anonymous_id text COLLATE "C",
+                    session_id text COLLATE "C", device_id text COLLATE "C", entity_type text COLLATE "C", entity_id text COLLATE "C",
+                    metadata jsonb NOT NULL, context jsonb, occurred_at bigint NOT NULL, client_at bigint NOT NULL, sent_at bigint,
+                    received_at bigint NOT NULL, source text NOT NULL, warnings text)
+                """))
+            {
+                await create.ExecuteNonQueryAsync();
+            }
+            await CheckpointAsync(connection);
+            var whole = await TimeCopyAsync(source, schema, records, records.Count);
+            await using (var truncate = source.CreateCommand($"TRUNCATE {schema}.passport_log_copy"))
+            {
+                await truncate.ExecuteNonQueryAsync();
+            }
+            await CheckpointAsync(connection);
+            var chunked = await TimeCopyAsync(source, schema, records, chunk);
+            Scratch.Progress($"COPY baseline: one transaction {whole:N0} events/s, {chunk:N0} per transaction {chunked:N0} events/s");
+            return new JsonObject { ["oneTransaction"] = Math.Round(whole), ["perGroupCommit"] = Math.Round(chunked), ["groupCommitRows"] = chunk };
+        }
+        finally
+        {
+            await DropSchemaAsync(connection, schema);
+        }
+    }
+
+    private static async Task<double> TimeCopyAsync(NpgsqlDataSource source, string schema, List<PassportRecord> records, int chunk)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await using var connection = await source.OpenConnectionAsync();
+        for (var offset = 0; offset < records.Count; offset += chunk)
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var importer = await connection.BeginBinaryImportAsync(
+                $"COPY {schema}.passport_log_copy (position, message_id, event_type, event_category, user_id, anonymous_id, session_id, device_id, entity_type, entity_id, metadata, context, occurred_at, client_at, sent_at, received_at, source, warnings) FROM STDIN (FORMAT BINARY)"))
+            {
+                for (var i = offset; i < Math.Min(records.Count, offset + chunk); i++)
+                {
+                    await WriteRowAsync(importer, i + 1, records[i]);
+                }
+                await importer.CompleteAsync();
+            }
+            await transaction.CommitAsync();
+        }
+        return records.Count / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    /// <summary>A row as the store's COPY writes it (same types, same conversions).</summary>
+    private static async Task WriteRowAsync(NpgsqlBinaryImporter importer, long position, PassportRecord r)
+    {
+        await importer.StartRowAsync();
+        await importer.WriteAsync(position, NpgsqlDbType.Bigint);
+        await importer.WriteAsync(r.MessageId, NpgsqlDbType.Text);
+        await importer.WriteAsync(r.EventType, NpgsqlDbType.Text);
+        await importer.WriteAsync(r.EventCategory, NpgsqlDbType.Text);
+        foreach (var text in new[] { r.UserId, r.AnonymousId, r.SessionId, r.DeviceId, r.EntityType, r.EntityId })
+        {
+            await TextAsync(importer, text);
+        }
+        await importer.WriteAsync(System.Text.Encoding.UTF8.GetString(r.Metadata), NpgsqlDbType.Jsonb);
+        if (r.Context is null)
+        {
+            await importer.WriteNullAsync();
+        }
+        else
+        {
+            await importer.WriteAsync(System.Text.Encoding.UTF8.GetString(r.Context), NpgsqlDbType.Jsonb);
+        }
+        await importer.WriteAsync(r.OccurredAt, NpgsqlDbType.Bigint);
+        await importer.WriteAsync(r.ClientAt, NpgsqlDbType.Bigint);
+        if (r.SentAt is { } sentAt)
+        {
+            await importer.WriteAsync(sentAt, NpgsqlDbType.Bigint);
+        }
+        else
+        {
+            await importer.WriteNullAsync();
+        }
+        await importer.WriteAsync(r.ReceivedAt, NpgsqlDbType.Bigint);
+        await importer.WriteAsync(r.Source, NpgsqlDbType.Text);
+        await TextAsync(importer, r.Warnings);
+    }
+
+    private static Task TextAsync(NpgsqlBinaryImporter importer, string? value) =>
+        value is null ? importer.WriteNullAsync() : importer.WriteAsync(value, NpgsqlDbType.Text);
+
+    /// <summary>The store itself on a fresh schema, one append per <paramref name="size"/> records, as the group commit calls it.</summary>
+    private static async Task<double> StoreAppendAsync(string connection, List<PassportRecord> records, int size)
+    {
+        var schema = NewSchema("append");
+        try
+        {
+            await using var source = PostgresDataSource.Create(connection, schema);
+            await using var store = new PostgresPassportStore(source, schema);
+            await store.InitializeAsync(CancellationToken.None);
+            await CheckpointAsync(connection);
+            var inserted = new bool[size];
+            var started = Stopwatch.GetTimestamp();
+            for (var offset = 0; offset < records.Count; offset += size)
+            {
+                await store.AppendAsync(records.GetRange(offset, Math.Min(size, records.Count - offset)), inserted, CancellationToken.None);
+            }
+            var rate = records.Count / Stopwatch.GetElapsedTime(started).TotalSeconds;
+            Scratch.Progress($"PostgresPassportStore, {size:N0} per append: {rate:N0} events/s");
+            return rate;
+        }
+        finally
+        {
+            await DropSchemaAsync(connection, schema);
+        }
+    }
+}

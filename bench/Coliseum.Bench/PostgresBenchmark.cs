@@ -52,16 +52,24 @@ internal static partial class PostgresBenchmark
         }
         foreach (var part in parts)
         {
-            result[part] = part switch
+            // The machine is shared: the load average around each part says how quiet it was.
+            var loadBefore = LoadAverage();
+            var figures = part switch
             {
                 "copy" => await CopyPartAsync(connection, bodies!, options),
                 "single" => await SinglePartAsync(connection, options),
                 "rebuild" => await RebuildPartAsync(connection, options),
                 _ => await ThreePartAsync(connection, bodies!, options),
             };
+            figures["loadAverage1m"] = new JsonObject { ["before"] = loadBefore, ["after"] = LoadAverage() };
+            result[part] = figures;
         }
         return result;
     }
+
+    private static double LoadAverage() => File.Exists("/proc/loadavg")
+        ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)
+        : -1;
 
     private static string ConnectionString() =>
         Environment.GetEnvironmentVariable("COLISEUM_BENCH_POSTGRES") is { Length: > 0 } bench ? bench

@@ -67,6 +67,9 @@ internal static partial class PostgresBenchmark
         try
         {
             var before = collectStats ? await Task.WhenAll(servers.Select(s => s.CommitStatsAsync())) : [];
+            var cpuServers = servers.Select(s => CpuTime.OfProcess(s.Pid)).ToArray();
+            var cpuPostgres = CpuTime.OfPostgres(s_postmaster);
+            var cpuBench = CpuTime.OfProcess(Environment.ProcessId);
             var next = -1;
             var accepted = 0L;
             var retries = 0L;
@@ -96,6 +99,14 @@ internal static partial class PostgresBenchmark
                 }
             }));
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var cpu = new JsonObject
+            {
+                ["note"] = "CPU seconds (user + system) during the run; 2 cores give at most twice the wall time, shared with everything else on the machine",
+                ["wallSeconds"] = Math.Round(seconds, 2),
+                ["coliseumServers"] = Math.Round(servers.Select((s, i) => CpuTime.OfProcess(s.Pid) - cpuServers[i]).Sum(), 2),
+                ["postgres"] = Math.Round(CpuTime.PostgresBetween(cpuPostgres, CpuTime.OfPostgres(s_postmaster)), 2),
+                ["benchClient"] = Math.Round(CpuTime.OfProcess(Environment.ProcessId) - cpuBench, 2),
+            };
             var result = new JsonObject
             {
                 ["servers"] = servers.Count,
@@ -104,6 +115,7 @@ internal static partial class PostgresBenchmark
                 ["seconds"] = Math.Round(seconds, 2),
                 ["eventsPerSecond"] = Math.Round(accepted / seconds),
                 ["retriedAfter503"] = retries,
+                ["cpuSeconds"] = cpu,
             };
             if (collectStats)
             {

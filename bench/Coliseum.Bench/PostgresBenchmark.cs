@@ -21,6 +21,9 @@ internal static partial class PostgresBenchmark
     private const double CopyTarget = 0.5;
     private static readonly string[] AllParts = ["copy", "single", "rebuild", "three"];
 
+    /// <summary>The PostgreSQL server's postmaster, when it runs on this machine (for its CPU time).</summary>
+    private static int? s_postmaster;
+
     public static async Task<JsonObject> RunAsync(BenchOptions options)
     {
         var connection = ConnectionString();
@@ -90,6 +93,11 @@ internal static partial class PostgresBenchmark
             {
                 settings[reader.GetString(0)] = reader.GetString(1);
             }
+        }
+        await using (var backend = source.CreateCommand("SELECT pg_backend_pid()"))
+        {
+            // Only when the server runs on this machine: then its processes' CPU time can be read from /proc.
+            s_postmaster = CpuTime.Postmaster((int)(await backend.ExecuteScalarAsync())!);
         }
         var builder = new NpgsqlConnectionStringBuilder(connection);
         settings["host"] = $"{builder.Host}:{builder.Port}";

@@ -79,22 +79,15 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
             head = (long)(await lockHead.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
-        // Under the lock, no other append can be storing one of these ids right now.
-        var stored = await StoredIdsAsync(connection, transaction, candidates.Select(i => records[i].MessageId).ToArray(), cancellationToken).ConfigureAwait(false);
-        var fresh = candidates.Where(i => !stored.Contains(records[i].MessageId)).ToList();
+        // One round trip: which ids are new (under the lock no other append can be storing one of them), their
+        // positions in list order, their rows in passport_message_ids, and the head moved past them.
+        var fresh = await ClaimIdsAsync(connection, transaction, records, candidates, head, cancellationToken).ConfigureAwait(false);
         if (fresh.Count == 0)
         {
             return; // nothing written; disposing the transaction rolls back and releases the lock
         }
 
-        await CopyIdsAsync(connection, records, fresh, head, cancellationToken).ConfigureAwait(false);
         await CopyRowsAsync(connection, records, fresh, head, cancellationToken).ConfigureAwait(false);
-
-        await using (var advance = new NpgsqlCommand("UPDATE passport_log_head SET position = @position WHERE id = 1", connection, transaction))
-        {
-            advance.Parameters.AddWithValue("position", head + fresh.Count);
-            await advance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
         foreach (var i in fresh)
@@ -103,17 +96,40 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         }
     }
 
-    private static async Task<HashSet<string>> StoredIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string[] ids, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the message ids of <paramref name="candidates"/> that are not stored yet, numbered head+1, head+2, …
+    /// in list order, advances passport_log_head past them, and returns their indexes in order.
+    /// </summary>
+    private static async Task<List<int>> ClaimIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PassportRecord> records,
+        List<int> candidates, long head, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT message_id FROM passport_message_ids WHERE message_id = ANY(@ids)", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
-        var stored = new HashSet<string>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var ids = new string[candidates.Count];
+        for (var n = 0; n < ids.Length; n++)
+        {
+            ids[n] = records[candidates[n]].MessageId;
+        }
+        await using var claim = new NpgsqlCommand("""
+            WITH input AS (
+                SELECT t.id, t.n FROM unnest(@ids) WITH ORDINALITY AS t(id, n)
+                WHERE NOT EXISTS (SELECT 1 FROM passport_message_ids m WHERE m.message_id = t.id)
+            ), numbered AS (
+                SELECT id, n, @head + row_number() OVER (ORDER BY n) AS position FROM input
+            ), stored AS (
+                INSERT INTO passport_message_ids (message_id, position) SELECT id, position FROM numbered RETURNING position
+            ), advanced AS (
+                UPDATE passport_log_head SET position = @head + (SELECT count(*) FROM stored) WHERE id = 1
+            )
+            SELECT n FROM numbered ORDER BY n
+            """, connection, transaction);
+        claim.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
+        claim.Parameters.Add(new NpgsqlParameter("head", NpgsqlDbType.Bigint) { Value = head });
+        var fresh = new List<int>(candidates.Count);
+        await using var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            stored.Add(reader.GetString(0));
+            fresh.Add(candidates[(int)reader.GetInt64(0) - 1]);
         }
-        return stored;
+        return fresh;
     }
 
     /// <summary>
@@ -170,66 +186,69 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         return [.. months.Order()];
     }
 
-    private static async Task CopyIdsAsync(NpgsqlConnection connection, IReadOnlyList<PassportRecord> records, List<int> fresh, long head, CancellationToken cancellationToken)
-    {
-        await using var importer = await connection.BeginBinaryImportAsync(
-            "COPY passport_message_ids (message_id, position) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
-        for (var n = 0; n < fresh.Count; n++)
-        {
-            await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(records[fresh[n]].MessageId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(head + 1 + n, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        }
-        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-    }
-
+    /// <remarks>
+    /// The rows are written with the importer's synchronous calls, which only fill its buffer (and send it when
+    /// full): per-field awaits cost several times the encoding itself. The final flush is asynchronous.
+    /// </remarks>
     private static async Task CopyRowsAsync(NpgsqlConnection connection, IReadOnlyList<PassportRecord> records, List<int> fresh, long head, CancellationToken cancellationToken)
     {
         await using var importer = await connection.BeginBinaryImportAsync(
             $"COPY passport_log ({CopyColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
         for (var n = 0; n < fresh.Count; n++)
         {
-            var r = records[fresh[n]];
-            await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(head + 1 + n, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(r.MessageId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(r.EventType, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(r.EventCategory, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteTextAsync(importer, r.UserId, cancellationToken).ConfigureAwait(false);
-            await WriteTextAsync(importer, r.AnonymousId, cancellationToken).ConfigureAwait(false);
-            await WriteTextAsync(importer, r.SessionId, cancellationToken).ConfigureAwait(false);
-            await WriteTextAsync(importer, r.DeviceId, cancellationToken).ConfigureAwait(false);
-            await WriteTextAsync(importer, r.EntityType, cancellationToken).ConfigureAwait(false);
-            await WriteTextAsync(importer, r.EntityId, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(System.Text.Encoding.UTF8.GetString(r.Metadata), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            if (r.Context is null)
-            {
-                await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await importer.WriteAsync(System.Text.Encoding.UTF8.GetString(r.Context), NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
-            }
-            await importer.WriteAsync(r.OccurredAt, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(r.ClientAt, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-            if (r.SentAt is { } sentAt)
-            {
-                await importer.WriteAsync(sentAt, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-            }
-            await importer.WriteAsync(r.ReceivedAt, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(r.Source, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await WriteTextAsync(importer, r.Warnings, cancellationToken).ConfigureAwait(false);
+            WriteRow(importer, records[fresh[n]], head + 1 + n);
         }
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static Task WriteTextAsync(NpgsqlBinaryImporter importer, string? value, CancellationToken cancellationToken) => value is null
-        ? importer.WriteNullAsync(cancellationToken)
-        : importer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
+    private static void WriteRow(NpgsqlBinaryImporter importer, PassportRecord r, long position)
+    {
+        importer.StartRow();
+        importer.Write(position, NpgsqlDbType.Bigint);
+        importer.Write(r.MessageId, NpgsqlDbType.Text);
+        importer.Write(r.EventType, NpgsqlDbType.Text);
+        importer.Write(r.EventCategory, NpgsqlDbType.Text);
+        WriteText(importer, r.UserId);
+        WriteText(importer, r.AnonymousId);
+        WriteText(importer, r.SessionId);
+        WriteText(importer, r.DeviceId);
+        WriteText(importer, r.EntityType);
+        WriteText(importer, r.EntityId);
+        importer.Write(System.Text.Encoding.UTF8.GetString(r.Metadata), NpgsqlDbType.Jsonb);
+        if (r.Context is null)
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(System.Text.Encoding.UTF8.GetString(r.Context), NpgsqlDbType.Jsonb);
+        }
+        importer.Write(r.OccurredAt, NpgsqlDbType.Bigint);
+        importer.Write(r.ClientAt, NpgsqlDbType.Bigint);
+        if (r.SentAt is { } sentAt)
+        {
+            importer.Write(sentAt, NpgsqlDbType.Bigint);
+        }
+        else
+        {
+            importer.WriteNull();
+        }
+        importer.Write(r.ReceivedAt, NpgsqlDbType.Bigint);
+        importer.Write(r.Source, NpgsqlDbType.Text);
+        WriteText(importer, r.Warnings);
+    }
+
+    private static void WriteText(NpgsqlBinaryImporter importer, string? value)
+    {
+        if (value is null)
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(value, NpgsqlDbType.Text);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -35,6 +35,7 @@ internal static class Program
         root.Subcommands.Add(Cli.ProcessingCommands.Replay());
         root.Subcommands.Add(Cli.ProcessingCommands.DeadLetter());
         root.Subcommands.Add(Cli.KeyCommands.Keys());
+        root.Subcommands.Add(Cli.MigrateDataCommand.Create());
 
         try
         {

@@ -96,18 +96,22 @@ internal sealed partial class DataMigration(string sourcePath, NpgsqlDataSource 
             {
                 throw new MigrationException($"the source log ended at position {last:N0}, before its head {plan.To:N0}; was it changed during the copy?");
             }
-            for (var i = 0; i < count; i++)
+            // Entries before a gap are copied, then the copy stops at it.
+            var gap = -1;
+            for (var i = 0; i < count && gap < 0; i++)
             {
-                if (entries[i].Position != last + 1 + i)
-                {
-                    throw new MigrationException(
-                        $"the source log has a gap: there is no entry {last + 1 + i:N0} (the next one is {entries[i].Position:N0}). PostgreSQL numbers the log " +
-                        "without gaps, so every later entry would move to another position; migrate-data stops rather than renumber. " +
-                        $"Entries 1 to {last + i:N0} are copied.");
-                }
+                gap = entries[i].Position == last + 1 + i ? -1 : i;
+            }
+            if (gap >= 0)
+            {
+                count = gap;
+            }
+            if (count == 0)
+            {
+                throw Gap(last, entries[0].Position);
             }
             var end = entries[count - 1].Position;
-            next = end < plan.To ? ReadAsync(end, batch, cancellationToken) : null;
+            next = gap < 0 && end < plan.To ? ReadAsync(end, batch, cancellationToken) : null;
 
             var records = entries.Take(count).Select(e => e.Record).ToList();
             var inserted = new bool[count];
@@ -131,9 +135,18 @@ internal sealed partial class DataMigration(string sourcePath, NpgsqlDataSource 
             }
             last = end;
             progress(last - plan.From, plan.To - plan.From);
+            if (gap >= 0)
+            {
+                throw Gap(last, entries[gap].Position);
+            }
         }
         return last - plan.From;
     }
+
+    private static MigrationException Gap(long last, long next) => new(
+        $"the source log has a gap: there is no entry {last + 1:N0} (the next one is {next:N0}). PostgreSQL numbers the log " +
+        "without gaps, so every later entry would move to another position; migrate-data stops rather than renumber. " +
+        $"Entries 1 to {last:N0} are copied.");
 
     /// <summary>Fails when the source has a privacy request it did not have when the copy began (an erasure during the copy).</summary>
     public async Task CheckNoErasureSinceAsync(MigrationPlan plan, CancellationToken cancellationToken)

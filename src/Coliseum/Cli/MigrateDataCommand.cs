@@ -18,10 +18,11 @@ internal static class MigrateDataCommand
 
     public static Command Create()
     {
-        var from = new Option<string>("--from") { Description = "sqlite:PATH, a coliseum.db file or the data directory holding it", Required = true };
-        var to = new Option<string>("--to") { Description = "postgres:CONNECTION, an Npgsql connection string (Host=…;Database=…;Username=…;Password=…)", Required = true };
+        // Not Required, and --batch read as text: a missing or malformed value is answered here, with exit code 2.
+        var from = new Option<string?>("--from") { Description = "sqlite:PATH, a coliseum.db file or the data directory holding it (required)" };
+        var to = new Option<string?>("--to") { Description = "postgres:CONNECTION, an Npgsql connection string: Host=…;Database=…;Username=…;Password=… (required)" };
         var schema = new Option<string?>("--schema") { Description = "The PostgreSQL schema to copy into (default Coliseum:Storage:Schema, or public)" };
-        var batch = new Option<int>("--batch") { Description = "Log entries per PostgreSQL transaction", DefaultValueFactory = _ => DefaultBatch };
+        var batch = new Option<string?>("--batch") { Description = $"Log entries per PostgreSQL transaction (default {DefaultBatch})" };
         var command = new Command("migrate-data",
             "Copy the Passport log, keys and privacy records from SQLite into an empty PostgreSQL schema (stop coliseum serve first); " +
             "run it again to continue a copy that was interrupted. The consumers rebuild from the log on PostgreSQL.")
@@ -29,29 +30,33 @@ internal static class MigrateDataCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (!TryParse(parse.GetValue(from)!, parse.GetValue(to)!, parse.GetValue(schema) ?? SchemaSetting(parse.UnmatchedTokens), parse.GetValue(batch), out var source, out var target, out var schemaName, out var error))
+            if (!TryParse(parse.GetValue(from), parse.GetValue(to), parse.GetValue(schema) ?? SchemaSetting(parse.UnmatchedTokens), parse.GetValue(batch), out var arguments, out var error))
             {
                 Console.Error.WriteLine($"migrate-data: {error}");
                 return 2;
             }
-            return await RunAsync(source, target, schemaName, parse.GetValue(batch), Console.Out, Console.Error, cancellationToken);
+            return await RunAsync(arguments, Console.Out, Console.Error, cancellationToken);
         });
         return command;
     }
 
     /// <summary>Validates the arguments; <paramref name="error"/> says which one is wrong and how, never with a password in it.</summary>
-    public static bool TryParse(string from, string to, string schema, int batch, out string source, out NpgsqlConnectionStringBuilder target, out string schemaName, out string error)
+    public static bool TryParse(string? from, string? to, string schema, string? batchText, out MigrateDataArguments arguments, out string error)
     {
-        source = "";
-        target = new NpgsqlConnectionStringBuilder();
-        schemaName = schema;
+        arguments = null!;
+        NpgsqlConnectionStringBuilder target;
+        if (from is null || to is null)
+        {
+            error = "--from sqlite:PATH and --to postgres:CONNECTION are both required, e.g. coliseum migrate-data --from sqlite:./data --to 'postgres:Host=db;Database=coliseum;Username=coliseum;Password=…'";
+            return false;
+        }
         if (!from.StartsWith("sqlite:", StringComparison.Ordinal) || from.Length == "sqlite:".Length)
         {
             error = $"--from must be sqlite:PATH (a coliseum.db file or a data directory), not '{from}'; SQLite is the only source";
             return false;
         }
         var path = Path.GetFullPath(from["sqlite:".Length..]);
-        source = Directory.Exists(path) ? Path.Combine(path, "coliseum.db") : path;
+        var source = Directory.Exists(path) ? Path.Combine(path, "coliseum.db") : path;
         if (!File.Exists(source))
         {
             error = $"--from: no Coliseum database at {source}";
@@ -87,11 +92,13 @@ internal static class MigrateDataCommand
             error = $"--schema: {ex.Message.Split(" (Parameter", 2)[0]}";
             return false;
         }
-        if (batch is < 1 or > 100_000)
+        var batch = DefaultBatch;
+        if (batchText is not null && (!int.TryParse(batchText, NumberStyles.None, CultureInfo.InvariantCulture, out batch) || batch is < 1 or > 100_000))
         {
-            error = $"--batch must be between 1 and 100000, not {batch}";
+            error = $"--batch must be a whole number from 1 to 100000, not '{batchText}'";
             return false;
         }
+        arguments = new MigrateDataArguments(source, target, schema, batch);
         error = "";
         return true;
     }
@@ -107,8 +114,9 @@ internal static class MigrateDataCommand
     private static string SchemaSetting(IEnumerable<string> settings) =>
         StoreSession.Configuration(null, settings)["Coliseum:Storage:Schema"] is { Length: > 0 } configured ? configured : "public";
 
-    private static async Task<int> RunAsync(string source, NpgsqlConnectionStringBuilder target, string schema, int batch, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(MigrateDataArguments arguments, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        var (source, target, schema, batch) = arguments;
         var where = $"{Describe(target)}, schema {schema}";
         await using var dataSource = PostgresDataSource.Create(target.ConnectionString, schema);
         await using var migration = new DataMigration(source, dataSource, schema);
@@ -127,9 +135,10 @@ internal static class MigrateDataCommand
                     ? $"Continuing an earlier copy: {where} holds entries 1 to {plan.From:N0} of this log; copying {plan.From + 1:N0} to {plan.To:N0}"
                     : $"The log is already copied to {where} ({plan.To:N0} entries); copying keys and privacy records again");
             var bar = new ProgressBar("log", error, !Console.IsErrorRedirected);
+            var copyClock = Stopwatch.StartNew();
             var copied = await migration.CopyLogAsync(plan, batch, (done, total) => bar.Report(done, total), cancellationToken);
             bar.Report(copied, plan.To - plan.From, final: true);
-            var logSeconds = clock.Elapsed.TotalSeconds;
+            var logSeconds = copyClock.Elapsed.TotalSeconds;
             await migration.CheckNoErasureSinceAsync(plan, cancellationToken);
             var keys = await migration.CopyKeysAsync(cancellationToken);
 
@@ -166,3 +175,6 @@ internal static class MigrateDataCommand
         }
     }
 }
+
+/// <param name="Source">The SQLite database file.</param>
+internal sealed record MigrateDataArguments(string Source, NpgsqlConnectionStringBuilder Target, string Schema, int Batch);

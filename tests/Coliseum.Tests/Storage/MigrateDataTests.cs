@@ -1,0 +1,221 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Coliseum.Capture;
+using Coliseum.Privacy;
+using Coliseum.Security;
+using Coliseum.Storage;
+using Coliseum.Storage.Postgres;
+using Coliseum.Storage.Sqlite;
+using Coliseum.Tests.Infrastructure;
+using Coliseum.Tests.Processing;
+
+namespace Coliseum.Tests.Storage;
+
+/// <summary>
+/// <c>coliseum migrate-data --from sqlite:PATH --to postgres:CONN</c>, run as its own process against a SQLite log
+/// made through the real validator and a schema of its own on the test PostgreSQL.
+/// </summary>
+public sealed class MigrateDataTests : IAsyncLifetime
+{
+    private ProcessorHarness _source = null!;
+    private PostgresSchema _target = null!;
+
+    public async Task InitializeAsync()
+    {
+        _source = await ProcessorHarness.CreateAsync();
+        _target = await PostgresSchema.CreateAsync("migrate", create: false);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _target.DisposeAsync();
+        await _source.DisposeAsync();
+    }
+
+    private static string Connection => Environment.GetEnvironmentVariable(PostgresSchema.Variable)!;
+
+    private Task<(int Exit, string Output, string Error)> MigrateAsync(params string[] extra) => ColiseumCli.RunAsync(
+        ["migrate-data", "--from", $"sqlite:{Path.GetDirectoryName(_source.DatabasePath)}", "--to", $"postgres:{Connection}", "--schema", _target.Name, .. extra]);
+
+    /// <summary>A few thousand generated events, plus some with context, non-ASCII text, odd number forms, and erased rows.</summary>
+    private async Task FillSourceAsync(int count = 3000)
+    {
+        await _source.AppendAsync(Dataset.Generate(count).Json);
+        var extras = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            var ev = Events.TrackPlayed($"extra-{i}", userId: $"usuário-{i % 7}-🎵", trackId: $"pista-ñ-{i}");
+            ev["anonymousId"] = $"anon-{i}";
+            ev["deviceId"] = $"device-{i % 3}";
+            ev["context"] = new JsonObject { ["locale"] = "es-CO", ["app"] = new JsonObject { ["name"] = "Concierto \"beta\"", ["build"] = 1234 }, ["list"] = new JsonArray(1, 2.5, "ü", null, true) };
+            ev["unknownExtra"] = JsonNode.Parse("1e2");
+            ev["tab\tand\\slash"] = "line\nbreak \u00e9 \u2028";
+            extras.Add(ev.ToJsonString());
+        }
+        await _source.AppendAsync([.. extras]);
+        // Rows blanked the way an erasure blanks them (the dataset begins with 20 artists and events, the extras follow it).
+        Assert.Equal(4, Sql.Execute(_source.DatabasePath, $"""
+            UPDATE passport_log SET event_type = '{ErasedEntry.EventType}', event_category = '{ErasedEntry.Category}', user_id = NULL, anonymous_id = NULL,
+                session_id = NULL, device_id = NULL, entity_type = NULL, entity_id = NULL, metadata = '{"{}"}', context = NULL,
+                occurred_at = received_at, client_at = received_at, sent_at = NULL, source = '{ErasedEntry.Source}', warnings = NULL
+            WHERE position IN (3, 100, {count / 2}, {count + 20 + 10})
+            """));
+    }
+
+    private async Task<List<StoredKey>> AddKeysAsync()
+    {
+        var keys = new SqliteKeyStore(_source.DatabasePath);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await keys.AddAsync(ApiKeys.Create(KeyRole.Write, "web", "generated", now - 10_000).Row, CancellationToken.None);
+        var revoked = await keys.AddAsync(ApiKeys.Create(KeyRole.Admin, "old admin", "cli", now - 5_000).Row, CancellationToken.None);
+        await keys.AddAsync(ApiKeys.Create(KeyRole.Read, null, "keys.json", now).Row, CancellationToken.None);
+        await keys.RevokeAsync(revoked.Id, now - 1_000, CancellationToken.None);
+        return [.. await keys.ListAsync(CancellationToken.None)];
+    }
+
+    private async Task<List<PassportEntry>> ReadAllAsync(IPassportStore store)
+    {
+        var all = new List<PassportEntry>();
+        while (true)
+        {
+            var batch = await store.ReadAsync(all.Count == 0 ? 0 : all[^1].Position, 1000, CancellationToken.None);
+            if (batch.Count == 0)
+            {
+                return all;
+            }
+            all.AddRange(batch);
+        }
+    }
+
+    /// <summary>Every entry of the SQLite log is on PostgreSQL at the same position, field for field; JSON by meaning (jsonb keeps no bytes).</summary>
+    private async Task AssertLogsEqualAsync()
+    {
+        var expected = await ReadAllAsync(_source.Store);
+        var store = new PostgresPassportStore(_target.DataSource, _target.Name);
+        var actual = await ReadAllAsync(store);
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected.Count, await store.GetHeadAsync(CancellationToken.None));
+        for (var i = 0; i < expected.Count; i++)
+        {
+            var (e, a) = (expected[i], actual[i]);
+            Assert.Equal(e.Position, a.Position);
+            var (x, y) = (e.Record, a.Record);
+            Assert.Equal(
+                (x.MessageId, x.EventType, x.EventCategory, x.UserId, x.AnonymousId, x.SessionId, x.DeviceId, x.EntityType, x.EntityId, x.OccurredAt, x.ClientAt, x.SentAt, x.ReceivedAt, x.Source, x.Warnings),
+                (y.MessageId, y.EventType, y.EventCategory, y.UserId, y.AnonymousId, y.SessionId, y.DeviceId, y.EntityType, y.EntityId, y.OccurredAt, y.ClientAt, y.SentAt, y.ReceivedAt, y.Source, y.Warnings));
+            Assert.True(JsonEqual(x.Metadata, y.Metadata), $"metadata at {e.Position}: {Encoding.UTF8.GetString(x.Metadata)} vs {Encoding.UTF8.GetString(y.Metadata)}");
+            Assert.True(x.Context is null ? y.Context is null : y.Context is not null && JsonEqual(x.Context, y.Context), $"context at {e.Position}");
+        }
+    }
+
+    private static bool JsonEqual(byte[] a, byte[] b) => JsonNode.DeepEquals(JsonNode.Parse(a), JsonNode.Parse(b));
+
+    private static object Key(StoredKey k) => (k.Id, k.Name, k.Role, k.Sha256, k.Prefix, k.Source, k.CreatedAt, k.RevokedAt);
+
+    [Fact]
+    public async Task Migrate_data_round_trip_keeps_every_entry_at_its_position_and_every_key()
+    {
+        await FillSourceAsync();
+        var keys = await AddKeysAsync();
+
+        var (exit, output, error) = await MigrateAsync("--batch", "700");
+
+        Assert.True(exit == 0, $"exit {exit}: {output} {error}");
+        Assert.Contains("Copied 3,070 log entries", output);
+        Assert.Contains("Keys: 3 added, 1 marked revoked", output);
+        Assert.Contains("rebuild from the log", output);
+        Assert.DoesNotContain("Password", output + error, StringComparison.OrdinalIgnoreCase);
+        await AssertLogsEqualAsync();
+        var copied = await new PostgresKeyStore(_target.DataSource).ListAsync(CancellationToken.None);
+        Assert.Equal(keys.Select(Key), copied.Select(Key));
+
+        // A second run finds the log copied and changes nothing.
+        var again = await MigrateAsync();
+        Assert.True(again.Exit == 0, again.Error);
+        Assert.Contains("already copied", again.Error);
+        Assert.Contains("Copied 0 log entries", again.Output);
+        Assert.Contains("Keys: 0 added, 0 marked revoked", again.Output);
+        await AssertLogsEqualAsync();
+    }
+
+    [Fact]
+    public async Task Migrate_data_continues_a_copy_that_stopped_part_way()
+    {
+        await FillSourceAsync(2000);
+        // What an interrupted run leaves: the migrations applied and a prefix of the log, whole batches of it.
+        var target = new PostgresPassportStore(_target.DataSource, _target.Name);
+        await target.InitializeAsync(CancellationToken.None);
+        var prefix = (await _source.Store.ReadAsync(0, 1234, CancellationToken.None)).Select(e => e.Record).ToList();
+        await target.AppendAsync(prefix, new bool[prefix.Count], CancellationToken.None);
+
+        var (exit, output, error) = await MigrateAsync("--batch", "500");
+
+        Assert.True(exit == 0, $"exit {exit}: {output} {error}");
+        Assert.Contains("Continuing an earlier copy", error);
+        Assert.Contains("holds entries 1 to 1,234", error);
+        Assert.Contains("Copied 836 log entries", output);
+        await AssertLogsEqualAsync();
+    }
+
+    [Fact]
+    public async Task Migrate_data_refuses_a_target_whose_log_is_not_a_copy_of_the_source()
+    {
+        await FillSourceAsync(500);
+        var target = new PostgresPassportStore(_target.DataSource, _target.Name);
+        await target.InitializeAsync(CancellationToken.None);
+        await using var other = await ProcessorHarness.CreateAsync();
+        await other.AppendAsync(Dataset.Generate(10, seed: 99).Json.Select(e => e.Replace("\"ds-", "\"other-", StringComparison.Ordinal)).ToArray());
+        var foreign = (await other.Store.ReadAsync(0, 100, CancellationToken.None)).Select(e => e.Record).ToList();
+        await target.AppendAsync(foreign, new bool[foreign.Count], CancellationToken.None);
+
+        var (exit, _, error) = await MigrateAsync();
+
+        Assert.Equal(1, exit);
+        Assert.Contains("is not empty", error);
+        Assert.Contains("not an earlier copy of this log", error);
+        Assert.Equal(foreign.Count, await target.GetHeadAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Migrate_data_stops_at_a_gap_in_the_source_log()
+    {
+        await FillSourceAsync(1000);
+        Sql.Execute(_source.DatabasePath, "DELETE FROM passport_log WHERE position = 777");
+
+        var (exit, _, error) = await MigrateAsync("--batch", "100");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("gap: there is no entry 777", error);
+        Assert.Equal(776, await new PostgresPassportStore(_target.DataSource, _target.Name).GetHeadAsync(CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("--from|data.db", "--from must be sqlite:PATH")]
+    [InlineData("--from|sqlite:/no/such/dir/coliseum.db", "no Coliseum database at /no/such/dir/coliseum.db")]
+    [InlineData("--to|Host=db;Password=hunter2", "--to must be postgres:CONNECTION")]
+    [InlineData("--to|postgres:Host=db;Password=hunter2;Colour=blue", "not a valid Npgsql connection string")]
+    [InlineData("--to|postgres:Database=x;Password=hunter2", "names no Host")]
+    [InlineData("--schema|Bad-Name", "--schema: 'Bad-Name' is not a usable schema name")]
+    [InlineData("--batch|0", "--batch must be a whole number from 1 to 100000")]
+    public async Task Migrate_data_answers_bad_arguments_with_exit_2_and_a_clear_message(string replace, string message)
+    {
+        var (option, value) = (replace.Split('|')[0], replace.Split('|')[1]);
+        var args = new List<string> { "migrate-data", "--from", $"sqlite:{_source.DatabasePath}", "--to", "postgres:Host=127.0.0.1;Password=hunter2", "--schema", "public", "--batch", "10" };
+        args[args.IndexOf(option) + 1] = value;
+
+        var (exit, output, error) = await ColiseumCli.RunAsync([.. args]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(message, error);
+        Assert.DoesNotContain("hunter2", output + error);
+    }
+
+    [Fact]
+    public async Task Migrate_data_without_from_is_a_usage_error()
+    {
+        var (exit, _, error) = await ColiseumCli.RunAsync("migrate-data", "--to", $"postgres:{Connection}");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--from sqlite:PATH and --to postgres:CONNECTION are both required", error);
+    }
+}

@@ -26,6 +26,8 @@ internal sealed class TimedStore(IPassportStore log, IProcessorStore store, Phas
 {
     public string Provider => log.Provider;
 
+    public SqlDialect Dialect => store.Dialect;
+
     public Task InitializeAsync(CancellationToken cancellationToken) => log.InitializeAsync(cancellationToken);
 
     public ValueTask AppendAsync(IReadOnlyList<PassportRecord> records, bool[] inserted, CancellationToken cancellationToken) => log.AppendAsync(records, inserted, cancellationToken);

@@ -9,6 +9,9 @@ namespace Coliseum.Processing;
 /// </summary>
 public interface IProcessorStore
 {
+    /// <summary>The SQL forms that differ between backends (lists of values, JSON fields).</summary>
+    SqlDialect Dialect { get; }
+
     /// <summary>A connection for reads outside any write transaction; the caller disposes it.</summary>
     Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken);
 

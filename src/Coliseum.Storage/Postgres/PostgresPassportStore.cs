@@ -10,10 +10,23 @@ namespace Coliseum.Storage.Postgres;
 /// to one database at once. An append holds the one-row <c>passport_log_head</c> lock from taking its positions
 /// until it commits, so positions become visible in commit order and a reader never skips one that commits
 /// late; the price is that appends from every process queue behind each other (one lock per group commit).
-/// The data source belongs to the caller: disposing the store leaves it open.
+/// The data source belongs to the caller (disposing the store leaves it open) unless the store was made by
+/// <see cref="Open"/>.
 /// </summary>
 public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, string schema) : IPassportStore
 {
+    private bool _ownsDataSource;
+
+    /// <summary>A store on its own data source (search_path = <paramref name="schema"/>), closed with the store.</summary>
+    public static PostgresPassportStore Open(string connectionString, string schema) =>
+        new(PostgresDataSource.Create(connectionString, schema), schema) { _ownsDataSource = true };
+
+    /// <summary>The connections this store uses: other stores on the same database (keys) share them.</summary>
+    public NpgsqlDataSource DataSource => dataSource;
+
+    /// <summary>Where the tables live.</summary>
+    public string Schema => schema;
+
     private const string CopyColumns = StoreRows.EntryColumns;
 
     /// <summary>Months before this get no partition of their own (their rows go to DEFAULT): a client clock at 1970 must not make hundreds of tables.</summary>
@@ -218,6 +231,11 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         ? importer.WriteNullAsync(cancellationToken)
         : importer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
 
-    /// <summary>The data source is the caller's; nothing else to release.</summary>
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsDataSource)
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 }

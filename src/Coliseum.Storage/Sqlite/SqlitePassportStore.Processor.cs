@@ -6,6 +6,8 @@ namespace Coliseum.Storage.Sqlite;
 
 public sealed partial class SqlitePassportStore : IProcessorStore
 {
+    public SqlDialect Dialect => SqlDialect.Sqlite;
+
     public Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) => Task.FromResult<DbConnection>(OpenReader());
 
     /// <summary>

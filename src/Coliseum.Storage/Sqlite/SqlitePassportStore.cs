@@ -41,6 +41,9 @@ public sealed partial class SqlitePassportStore : IPassportStore
 
     public string Provider => "sqlite";
 
+    /// <summary>The database file (full path).</summary>
+    public string DatabasePath => _path;
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);

@@ -27,6 +27,7 @@ internal static class KeyCommands
         create.SetAction(async (parse, cancellationToken) =>
         {
             var store = await OpenAsync(parse.GetValue(dataDir), parse.UnmatchedTokens, cancellationToken);
+            await using var _ = store.Store;
             return await CreateAsync(store.Keys, Enum.Parse<KeyRole>(parse.GetValue(role)!, ignoreCase: true), parse.GetValue(name), Console.Out, Console.Error, cancellationToken);
         });
 
@@ -35,6 +36,7 @@ internal static class KeyCommands
         list.SetAction(async (parse, cancellationToken) =>
         {
             var store = await OpenAsync(parse.GetValue(dataDir), parse.UnmatchedTokens, cancellationToken);
+            await using var _ = store.Store;
             await ListAsync(store.Keys, store.Configured, Console.Out, cancellationToken);
             return 0;
         });
@@ -45,6 +47,7 @@ internal static class KeyCommands
         revoke.SetAction(async (parse, cancellationToken) =>
         {
             var store = await OpenAsync(parse.GetValue(dataDir), parse.UnmatchedTokens, cancellationToken);
+            await using var _ = store.Store;
             return await RevokeAsync(store.Keys, parse.GetValue(which)!, Console.Out, Console.Error, cancellationToken);
         });
 
@@ -129,21 +132,32 @@ internal static class KeyCommands
         return 0;
     }
 
-    /// <summary>The key table of the data directory's database, created or upgraded first when it has to be.</summary>
-    private static async Task<(IKeyStore Keys, int Configured)> OpenAsync(string? dataDirectory, IEnumerable<string> settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// The key table of the configured database, created or upgraded first when it has to be. The store
+    /// (whose connections the PostgreSQL key table shares) stays open until the caller disposes it.
+    /// </summary>
+    private static async Task<(IKeyStore Keys, int Configured, IAsyncDisposable Store)> OpenAsync(string? dataDirectory, IEnumerable<string> settings, CancellationToken cancellationToken)
     {
         var configuration = StoreSession.Configuration(dataDirectory, settings);
-        var options = configuration.GetSection(ColiseumOptions.Section).Get<ColiseumOptions>() ?? new ColiseumOptions();
+        var options = ColiseumOptions.Read(configuration);
         var configured = configuration.GetSection(KeyOptions.Section).Get<KeyOptions>() ?? new KeyOptions();
         var directory = Path.GetFullPath(options.DataDirectory);
-        var keys = SecuritySetup.OpenKeyStore(directory);
-        if (!File.Exists(Path.Combine(directory, "coliseum.db")) || !await HasKeyTableAsync(keys, cancellationToken))
+        var configuredCount = configured.Write.Count + configured.Read.Count + configured.Admin.Count;
+        if (options.Storage.IsPostgres)
+        {
+            // Migrations on PostgreSQL take an advisory lock and skip what is applied: safe beside running servers.
+            var postgres = await ColiseumApp.OpenStoreAsync(options, directory, cancellationToken);
+            return (StorageSetup.KeyStore(postgres), configuredCount, postgres);
+        }
+        var store = StorageSetup.Open(options, directory);
+        var keys = StorageSetup.KeyStore(store);
+        if (!File.Exists(Path.Combine(directory, StorageSetup.SqliteFile)) || !await HasKeyTableAsync(keys, cancellationToken))
         {
             // A new data directory (keys made before the first start) or one from before the keys table: create or
             // migrate it the way serve would. Otherwise the store is left alone, as it may be serving.
-            await using var store = await ColiseumApp.OpenStoreAsync(options, directory, cancellationToken);
+            await store.InitializeAsync(cancellationToken);
         }
-        return (keys, configured.Write.Count + configured.Read.Count + configured.Admin.Count);
+        return (keys, configuredCount, store);
     }
 
     private static async Task<bool> HasKeyTableAsync(IKeyStore keys, CancellationToken cancellationToken)

@@ -45,12 +45,12 @@ internal sealed class StoreSession : IAsyncDisposable
     public static async Task<StoreSession> OpenAsync(string? dataDirectory, IEnumerable<string> settings, CancellationToken cancellationToken)
     {
         var configuration = Configuration(dataDirectory, settings);
-        var options = configuration.GetSection(ColiseumOptions.Section).Get<ColiseumOptions>() ?? new ColiseumOptions();
+        var options = ColiseumOptions.Read(configuration);
         var processing = ProcessingSetup.Read(configuration);
         var directory = Path.GetFullPath(options.DataDirectory);
-        if (!File.Exists(Path.Combine(directory, "coliseum.db")))
+        if (!options.Storage.IsPostgres && !File.Exists(Path.Combine(directory, StorageSetup.SqliteFile)))
         {
-            throw new FileNotFoundException($"no Coliseum database in {directory} (set --data-dir, or Coliseum__DataDirectory)");
+            throw new FileNotFoundException($"no Coliseum database in {directory} (set --data-dir, or Coliseum__DataDirectory; for PostgreSQL, Coliseum__Storage__Provider=postgres and ConnectionStrings__Coliseum)");
         }
         var store = await ColiseumApp.OpenStoreAsync(options, directory, cancellationToken);
         var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning));

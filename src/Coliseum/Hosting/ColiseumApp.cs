@@ -8,7 +8,6 @@ using Coliseum.Query;
 using Coliseum.Reports;
 using Coliseum.Security;
 using Coliseum.Storage;
-using Coliseum.Storage.Sqlite;
 using Coliseum.Stripe;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -30,7 +29,7 @@ public static class ColiseumApp
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        var options = builder.Configuration.GetSection(ColiseumOptions.Section).Get<ColiseumOptions>() ?? new ColiseumOptions();
+        var options = ColiseumOptions.Read(builder.Configuration);
         var capture = builder.Configuration.GetSection(CaptureOptions.Section).Get<CaptureOptions>() ?? new CaptureOptions();
         Validate(options, capture);
         var processing = ProcessingSetup.Read(builder.Configuration);
@@ -121,7 +120,7 @@ public static class ColiseumApp
         // A factory registration, so the container disposes the store at shutdown (after the appender has drained).
         builder.Services.AddSingleton<IPassportStore>(_ => store);
         builder.Services.AddSingleton((IProcessorStore)store);
-        await SecuritySetup.AddAsync(builder, dataDirectory, cancellationToken);
+        await SecuritySetup.AddAsync(builder, StorageSetup.KeyStore(store), dataDirectory, cancellationToken);
         builder.Services.AddSingleton(await Suppressions.LoadAsync((IProcessorStore)store, cancellationToken));
         var userTokens = new UserTokens(tokens, TimeProvider.System);
         builder.Services.AddSingleton(_ => userTokens);
@@ -152,21 +151,12 @@ public static class ColiseumApp
         app.MapJumbotron(jumbotron);
         app.MapPrivacyApi();
         app.MapStripeApi();
-        LogStarted(app.Logger, store.Provider, dataDirectory, capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
+        LogStarted(app.Logger, store.Provider, StorageSetup.Describe(options, dataDirectory), capture.TrackingPlan.ToString().ToLowerInvariant(), capture.AllowKeyless);
         return app;
     }
 
-    internal static async Task<IPassportStore> OpenStoreAsync(ColiseumOptions options, string dataDirectory, CancellationToken cancellationToken)
-    {
-        if (!options.Storage.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new OptionsValidationException(nameof(StorageOptions.Provider), typeof(StorageOptions),
-                [$"Coliseum:Storage:Provider '{options.Storage.Provider}' is not available; this build supports 'sqlite'"]);
-        }
-        var store = new SqlitePassportStore(Path.Combine(dataDirectory, "coliseum.db"));
-        await store.InitializeAsync(cancellationToken);
-        return store;
-    }
+    internal static Task<IPassportStore> OpenStoreAsync(ColiseumOptions options, string dataDirectory, CancellationToken cancellationToken) =>
+        StorageSetup.OpenStoreAsync(options, dataDirectory, cancellationToken);
 
     private static void Validate(ColiseumOptions options, CaptureOptions capture)
     {

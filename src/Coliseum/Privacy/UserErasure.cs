@@ -24,24 +24,24 @@ internal sealed partial class UserErasure(Processor processor, IPassportStore lo
     ProcessingOptions processing, TimeProvider time, ILogger<UserErasure> logger)
 {
     /// <summary>Derived rows counted for the audit record (the consumers drop them all and rebuild without the user).</summary>
-    private static readonly (string Table, string Where)[] Counted =
+    private static (string Table, string Where)[] Counted(SqlDialect d) =>
     [
-        ("coliseum_metrics", "position IN (SELECT value FROM json_each(@p))"),
-        ("coliseum_rollups", "entity_type = 'user' AND entity_id IN (SELECT value FROM json_each(@k))"),
-        ("coliseum_breakdowns", "subject_type = 'user' AND subject_id IN (SELECT value FROM json_each(@k))"),
-        ("coliseum_votes", "user_id IN (SELECT value FROM json_each(@k))"),
-        ("coliseum_touchpoints", "user_id IN (SELECT value FROM json_each(@k))"),
-        ("conversion_attributions", "position IN (SELECT value FROM json_each(@p))"),
-        ("treasury_ledger", "position IN (SELECT value FROM json_each(@p))"),
-        ("treasury_balances", "owner_type = 'user' AND owner_id IN (SELECT value FROM json_each(@k))"),
-        ("treasury_subscriptions", "user_id IN (SELECT value FROM json_each(@k))"),
-        ("mediaid_profiles", "user_id IN (SELECT value FROM json_each(@pk))"),
-        ("mediaid_profile_events", "user_id IN (SELECT value FROM json_each(@pk))"),
+        ("coliseum_metrics", $"position {d.InIntegers("@p")}"),
+        ("coliseum_rollups", $"entity_type = 'user' AND entity_id {d.InTexts("@k")}"),
+        ("coliseum_breakdowns", $"subject_type = 'user' AND subject_id {d.InTexts("@k")}"),
+        ("coliseum_votes", $"user_id {d.InTexts("@k")}"),
+        ("coliseum_touchpoints", $"user_id {d.InTexts("@k")}"),
+        ("conversion_attributions", $"position {d.InIntegers("@p")}"),
+        ("treasury_ledger", $"position {d.InIntegers("@p")}"),
+        ("treasury_balances", $"owner_type = 'user' AND owner_id {d.InTexts("@k")}"),
+        ("treasury_subscriptions", $"user_id {d.InTexts("@k")}"),
+        ("mediaid_profiles", $"user_id {d.InTexts("@pk")}"),
+        ("mediaid_profile_events", $"user_id {d.InTexts("@pk")}"),
         ("mediaid_identity_links", "user_id = @u"),
-        ("mediaid_dna", "user_id IN (SELECT value FROM json_each(@pk))"),
-        ("mediaid_dna_influence", "position IN (SELECT value FROM json_each(@p))"),
+        ("mediaid_dna", $"user_id {d.InTexts("@pk")}"),
+        ("mediaid_dna_influence", $"position {d.InIntegers("@p")}"),
         ("mediaid_user_entries", "user_id = @u"),
-        ("consumer_dead_letters", "position IN (SELECT value FROM json_each(@p))"),
+        ("consumer_dead_letters", $"position {d.InIntegers("@p")}"),
     ];
 
     private readonly SemaphoreSlim _one = new(1, 1);
@@ -82,12 +82,13 @@ internal sealed partial class UserErasure(Processor processor, IPassportStore lo
     {
         // Most of the scan and the counts on a reader, so the writer (and capture) wait only for the transaction.
         var head = await log.GetHeadAsync(cancellationToken).ConfigureAwait(false);
-        var scope = new UserScope(userId);
+        var d = store.Dialect;
+        var scope = new UserScope(userId, d);
         var removed = new SortedDictionary<string, long>(StringComparer.Ordinal);
         await using (var reader = await store.OpenReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             await scope.AddAsync(reader, null, 0, head, cancellationToken).ConfigureAwait(false);
-            await CountAsync(reader, scope, removed, cancellationToken).ConfigureAwait(false);
+            await CountAsync(reader, d, scope, removed, cancellationToken).ConfigureAwait(false);
         }
 
         var hash = Suppressions.Hash(userId);
@@ -100,16 +101,21 @@ internal sealed partial class UserErasure(Processor processor, IPassportStore lo
         await store.WriteAsync(async (connection, transaction) =>
         {
             reset.Clear();
+            if (d.LockLog is { } lockLog)
+            {
+                // Appends wait until this commits, so none of the user's entries can land after the scan below.
+                await Db.ExecuteAsync(connection, transaction, lockLog, ct).ConfigureAwait(false);
+            }
             await scope.AddAsync(connection, transaction, head, long.MaxValue, ct).ConfigureAwait(false);
             var positions = scope.Positions;
             removed["passport_entries"] = positions.Count;
             if (positions.Count > 0)
             {
-                await Db.ExecuteAsync(connection, transaction, """
+                await Db.ExecuteAsync(connection, transaction, $$"""
                     UPDATE passport_log SET event_type = @type, event_category = @category, user_id = NULL, anonymous_id = NULL,
                         session_id = NULL, device_id = NULL, entity_type = NULL, entity_id = NULL, metadata = '{}', context = NULL,
                         occurred_at = received_at, client_at = received_at, sent_at = NULL, source = @source, warnings = NULL
-                    WHERE position IN (SELECT value FROM json_each(@p))
+                    WHERE position {{d.InIntegers("@p")}}
                     """, ct, ("@type", ErasedEntry.EventType), ("@category", ErasedEntry.Category), ("@source", ErasedEntry.Source),
                     ("@p", UserScope.JsonList(positions))).ConfigureAwait(false);
                 // A consumer that has applied any of them rebuilds from the start; one that has not will skip them.
@@ -124,7 +130,7 @@ internal sealed partial class UserErasure(Processor processor, IPassportStore lo
                 }
             }
             removed["coliseum_reports"] = await Db.ExecuteAsync(connection, transaction,
-                "DELETE FROM coliseum_reports WHERE type = 'passport' AND json_extract(params, '$.userId') = @u", ct, ("@u", userId)).ConfigureAwait(false);
+                $"DELETE FROM coliseum_reports WHERE type = 'passport' AND {d.JsonText("params", "userId")} = @u", ct, ("@u", userId)).ConfigureAwait(false);
             target = await Db.ScalarAsync(connection, transaction, "SELECT COALESCE(MAX(position), 0) FROM passport_log", ct).ConfigureAwait(false);
             await using (var insert = Db.Command(connection, transaction, """
                 INSERT INTO privacy_requests (user_hash, requested_at, requested_by, suppress, removed, consumers_reset, rebuild_target)
@@ -160,12 +166,12 @@ internal sealed partial class UserErasure(Processor processor, IPassportStore lo
         return requestId;
     }
 
-    private static async Task CountAsync(DbConnection reader, UserScope scope, SortedDictionary<string, long> removed, CancellationToken cancellationToken)
+    private static async Task CountAsync(DbConnection reader, SqlDialect d, UserScope scope, SortedDictionary<string, long> removed, CancellationToken cancellationToken)
     {
         var p = UserScope.JsonList(scope.Positions);
         var k = UserScope.JsonList(scope.Keys);
         var pk = UserScope.JsonList(scope.ProfileKeys);
-        foreach (var (table, where) in Counted)
+        foreach (var (table, where) in Counted(d))
         {
             removed[table] = await Db.ScalarAsync(reader, null, $"SELECT COUNT(*) FROM {table} WHERE {where}", cancellationToken,
                 ("@p", p), ("@k", k), ("@pk", pk), ("@u", scope.UserId)).ConfigureAwait(false);

@@ -19,31 +19,31 @@ internal static class UserExport
         "metadata", "context", "traits", "consent", "preferences", "field_positions", "influence", "params", "result", "removed",
     };
 
-    private static readonly (string Name, string Sql)[] Sections =
+    private static (string Name, string Sql)[] Sections(SqlDialect d) =>
     [
-        ("entries", """
+        ("entries", $"""
             SELECT position, message_id, event_type, event_category, user_id, anonymous_id, session_id, device_id, entity_type, entity_id,
                 metadata, context, occurred_at, client_at, sent_at, received_at, source, warnings
-            FROM passport_log WHERE user_id = @u OR (user_id IS NULL AND anonymous_id IN (SELECT value FROM json_each(@a))) ORDER BY position
+            FROM passport_log WHERE user_id = @u OR (user_id IS NULL AND anonymous_id {d.InTexts("@a")}) ORDER BY position
             """),
-        ("profiles", "SELECT * FROM mediaid_profiles WHERE user_id IN (SELECT value FROM json_each(@pk)) ORDER BY user_id"),
-        ("profileEvents", "SELECT * FROM mediaid_profile_events WHERE user_id IN (SELECT value FROM json_each(@pk)) ORDER BY user_id, event_type"),
+        ("profiles", $"SELECT * FROM mediaid_profiles WHERE user_id {d.InTexts("@pk")} ORDER BY user_id"),
+        ("profileEvents", $"SELECT * FROM mediaid_profile_events WHERE user_id {d.InTexts("@pk")} ORDER BY user_id, event_type"),
         ("identityLinks", "SELECT * FROM mediaid_identity_links WHERE user_id = @u ORDER BY position"),
-        ("dna", "SELECT * FROM mediaid_dna WHERE user_id IN (SELECT value FROM json_each(@pk)) ORDER BY user_id, kind, key"),
-        ("dnaInfluence", "SELECT * FROM mediaid_dna_influence WHERE user_id IN (SELECT value FROM json_each(@pk)) ORDER BY position"),
-        ("ledger", """
+        ("dna", $"SELECT * FROM mediaid_dna WHERE user_id {d.InTexts("@pk")} ORDER BY user_id, kind, key"),
+        ("dnaInfluence", $"SELECT * FROM mediaid_dna_influence WHERE user_id {d.InTexts("@pk")} ORDER BY position"),
+        ("ledger", $"""
             SELECT * FROM treasury_ledger
-            WHERE (owner_type = 'user' AND owner_id IN (SELECT value FROM json_each(@k))) OR user_id IN (SELECT value FROM json_each(@k)) ORDER BY position, seq
+            WHERE (owner_type = 'user' AND owner_id {d.InTexts("@k")}) OR user_id {d.InTexts("@k")} ORDER BY position, seq
             """),
-        ("balances", "SELECT * FROM treasury_balances WHERE owner_type = 'user' AND owner_id IN (SELECT value FROM json_each(@k)) ORDER BY owner_id, currency"),
-        ("subscriptions", "SELECT * FROM treasury_subscriptions WHERE user_id IN (SELECT value FROM json_each(@k)) ORDER BY user_id, plan"),
-        ("metrics", "SELECT * FROM coliseum_metrics WHERE user_id IN (SELECT value FROM json_each(@k)) ORDER BY position, seq"),
-        ("rollups", "SELECT * FROM coliseum_rollups WHERE entity_type = 'user' AND entity_id IN (SELECT value FROM json_each(@k)) ORDER BY entity_id, metric_type, currency, bucket, bucket_start"),
-        ("breakdowns", "SELECT * FROM coliseum_breakdowns WHERE subject_type = 'user' AND subject_id IN (SELECT value FROM json_each(@k)) ORDER BY subject_id, dimension, bucket_start, dimension_id"),
-        ("votes", "SELECT * FROM coliseum_votes WHERE user_id IN (SELECT value FROM json_each(@k)) ORDER BY user_id, event_id, artist_id"),
-        ("touchpoints", "SELECT * FROM coliseum_touchpoints WHERE user_id IN (SELECT value FROM json_each(@k)) ORDER BY occurred_at, position"),
-        ("attributions", "SELECT * FROM conversion_attributions WHERE user_id IN (SELECT value FROM json_each(@k)) ORDER BY position, model"),
-        ("reports", "SELECT id, type, params, status, created_at, completed_at, result FROM coliseum_reports WHERE type = 'passport' AND json_extract(params, '$.userId') = @u ORDER BY id"),
+        ("balances", $"SELECT * FROM treasury_balances WHERE owner_type = 'user' AND owner_id {d.InTexts("@k")} ORDER BY owner_id, currency"),
+        ("subscriptions", $"SELECT * FROM treasury_subscriptions WHERE user_id {d.InTexts("@k")} ORDER BY user_id, plan"),
+        ("metrics", $"SELECT * FROM coliseum_metrics WHERE user_id {d.InTexts("@k")} ORDER BY position, seq"),
+        ("rollups", $"SELECT * FROM coliseum_rollups WHERE entity_type = 'user' AND entity_id {d.InTexts("@k")} ORDER BY entity_id, metric_type, currency, bucket, bucket_start"),
+        ("breakdowns", $"SELECT * FROM coliseum_breakdowns WHERE subject_type = 'user' AND subject_id {d.InTexts("@k")} ORDER BY subject_id, dimension, bucket_start, dimension_id"),
+        ("votes", $"SELECT * FROM coliseum_votes WHERE user_id {d.InTexts("@k")} ORDER BY user_id, event_id, artist_id"),
+        ("touchpoints", $"SELECT * FROM coliseum_touchpoints WHERE user_id {d.InTexts("@k")} ORDER BY occurred_at, position"),
+        ("attributions", $"SELECT * FROM conversion_attributions WHERE user_id {d.InTexts("@k")} ORDER BY position, model"),
+        ("reports", $"SELECT id, type, params, status, created_at, completed_at, result FROM coliseum_reports WHERE type = 'passport' AND {d.JsonText("params", "userId")} = @u ORDER BY id"),
         ("privacyRequests", "SELECT id, requested_at, requested_by, suppress, removed FROM privacy_requests WHERE user_hash = @hash ORDER BY id"),
     ];
 
@@ -53,7 +53,7 @@ internal static class UserExport
         // One read transaction: every section reflects the same moment.
         await using var snapshot = await connection.BeginTransactionAsync(cancellationToken);
         var head = await Db.ScalarAsync(connection, snapshot, "SELECT COALESCE(MAX(position), 0) FROM passport_log", cancellationToken);
-        var scope = new UserScope(userId);
+        var scope = new UserScope(userId, store.Dialect);
         await scope.AddAsync(connection, snapshot, 0, head, cancellationToken);
         var hash = Suppressions.Hash(userId);
         var suppressed = await Db.ScalarAsync(connection, snapshot, "SELECT COUNT(*) FROM privacy_suppressions WHERE user_hash = @h", cancellationToken, ("@h", hash)) > 0;
@@ -77,7 +77,7 @@ internal static class UserExport
             ("@u", userId), ("@a", UserScope.JsonList(scope.AnonymousIds)), ("@k", UserScope.JsonList(scope.Keys)),
             ("@pk", UserScope.JsonList(scope.ProfileKeys)), ("@hash", hash),
         };
-        foreach (var (name, sql) in Sections)
+        foreach (var (name, sql) in Sections(store.Dialect))
         {
             writer.WriteStartArray(name);
             await using (var command = Db.Command(connection, snapshot, sql, parameters))

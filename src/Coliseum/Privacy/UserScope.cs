@@ -16,7 +16,7 @@ namespace Coliseum.Privacy;
 /// is a scan; <see cref="AddAsync"/> scans one range of positions, so an erasure can scan most of the log
 /// on a reader (not holding the writer) and only the newest tail inside its write transaction.
 /// </remarks>
-internal sealed class UserScope(string userId)
+internal sealed class UserScope(string userId, SqlDialect d)
 {
     private readonly HashSet<long> _positions = [];
 
@@ -63,7 +63,7 @@ internal sealed class UserScope(string userId)
         if (candidates.Count > 0)
         {
             await using var command = Db.Command(connection, transaction,
-                "SELECT anonymous_id FROM mediaid_identity_links WHERE anonymous_id IN (SELECT value FROM json_each(@a)) AND user_id <> @u",
+                $"SELECT anonymous_id FROM mediaid_identity_links WHERE anonymous_id {d.InTexts("@a")} AND user_id <> @u",
                 ("@a", JsonList(candidates)), ("@u", userId));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -83,9 +83,9 @@ internal sealed class UserScope(string userId)
         {
             return;
         }
-        await using var command = Db.Command(connection, transaction, """
+        await using var command = Db.Command(connection, transaction, $"""
             SELECT position FROM passport_log
-            WHERE user_id IS NULL AND anonymous_id IN (SELECT value FROM json_each(@a)) AND position > @after AND position <= @upTo
+            WHERE user_id IS NULL AND anonymous_id {d.InTexts("@a")} AND position > @after AND position <= @upTo
             """, ("@a", JsonList(ids)), ("@after", after), ("@upTo", upTo));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -94,7 +94,7 @@ internal sealed class UserScope(string userId)
         }
     }
 
-    /// <summary>A JSON array of strings, for <c>json_each</c> (one parameter however many values).</summary>
+    /// <summary>A JSON array of strings, for <see cref="SqlDialect.InTexts"/> (one parameter however many values).</summary>
     public static string JsonList(IEnumerable<string> values)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

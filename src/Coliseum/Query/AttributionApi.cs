@@ -34,7 +34,7 @@ internal static class AttributionApi
         await using var connection = await store.OpenReaderAsync(cancellationToken);
         var logPosition = await Db.ScalarAsync(connection, null, "SELECT position FROM consumer_cursors WHERE name = 'coliseum'", cancellationToken);
         await using var command = Db.Command(connection, null, """
-            SELECT source, medium, campaign, currency, COUNT(*), SUM(value_cents)
+            SELECT source, medium, campaign, currency, COUNT(*), CAST(SUM(value_cents) AS bigint)
             FROM conversion_attributions
             WHERE conversion_type = @c AND model = @m AND occurred_at >= @f AND occurred_at < @t AND position <= @log
             GROUP BY source, medium, campaign, currency

@@ -61,7 +61,7 @@ internal static class EventReports
         }
         var votes = new List<(string Artist, long Votes, long Voters)>();
         await foreach (var row in db.RowsAsync("""
-            SELECT artist_id, SUM(weight) AS votes, SUM(CASE WHEN weight > 0 THEN 1 ELSE 0 END) AS voters
+            SELECT artist_id, CAST(SUM(weight) AS bigint) AS votes, CAST(SUM(CASE WHEN weight > 0 THEN 1 ELSE 0 END) AS bigint) AS voters
             FROM coliseum_votes WHERE event_id = @e GROUP BY artist_id ORDER BY votes DESC, artist_id LIMIT @n
             """, ct, ("@e", eventId), ("@n", (long)MaxArtists)))
         {

@@ -31,7 +31,7 @@ internal static class PassportReports
         var money = new SortedDictionary<string, UserMoney>(StringComparer.Ordinal);
         UserMoney Of(string currency) => money.TryGetValue(currency, out var m) ? m : new UserMoney(currency, 0, 0, 0, 0);
         await foreach (var row in db.RowsAsync("""
-            SELECT currency, kind, SUM(amount_cents) FROM treasury_ledger
+            SELECT currency, kind, CAST(SUM(amount_cents) AS bigint) FROM treasury_ledger
             WHERE owner_type = 'user' AND owner_id = @u AND occurred_at >= @f AND occurred_at < @e AND kind IN ('spent', 'refunded', 'earned')
             GROUP BY currency, kind
             """, ct, ("@u", user), ("@f", from), ("@e", end)))

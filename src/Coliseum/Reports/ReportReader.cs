@@ -204,7 +204,7 @@ internal sealed class ReportReader : IAsyncDisposable
     {
         var top = new List<(string, long)>();
         await foreach (var row in RowsAsync("""
-            SELECT dimension_id, SUM(count) AS total FROM coliseum_breakdowns
+            SELECT dimension_id, CAST(SUM(count) AS bigint) AS total FROM coliseum_breakdowns
             WHERE subject_type = @st AND subject_id = @si AND dimension = @d AND bucket_start >= @f AND bucket_start < @e
             GROUP BY dimension_id ORDER BY total DESC, dimension_id LIMIT @n
             """, cancellationToken, ("@st", subjectType), ("@si", subjectId), ("@d", dimension), ("@f", from), ("@e", end), ("@n", (long)limit)))

@@ -1,6 +1,5 @@
 using Coliseum.Hosting;
 using Coliseum.Storage;
-using Coliseum.Storage.Sqlite;
 using System.Net;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -11,10 +10,8 @@ namespace Coliseum.Security;
 /// <summary>Keys, rate limits and CORS for <c>serve</c>: what <see cref="ColiseumApp"/> registers and puts in the pipeline.</summary>
 internal static class SecuritySetup
 {
-    /// <summary>The key table of the configured store (the provider was checked when the store was opened).</summary>
-    public static IKeyStore OpenKeyStore(string dataDirectory) => new SqliteKeyStore(Path.Combine(dataDirectory, "coliseum.db"));
-
-    public static async Task AddAsync(WebApplicationBuilder builder, string dataDirectory, CancellationToken cancellationToken)
+    /// <param name="store">The key table, in the same database as the log.</param>
+    public static async Task AddAsync(WebApplicationBuilder builder, IKeyStore store, string dataDirectory, CancellationToken cancellationToken)
     {
         var keys = builder.Configuration.GetSection(KeyOptions.Section).Get<KeyOptions>() ?? new KeyOptions();
         var limits = builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
@@ -25,7 +22,6 @@ internal static class SecuritySetup
         Throw(CorsSettings.Section, typeof(CorsSettings), cors.Validate());
         Throw(ProxyOptions.Section, typeof(ProxyOptions), proxy.Validate());
 
-        var store = OpenKeyStore(dataDirectory);
         var ring = await KeyBootstrap.LoadAsync(keys, store, dataDirectory, TimeProvider.System, Console.Out.WriteLine, cancellationToken);
         builder.Services.AddSingleton(keys);
         builder.Services.AddSingleton(store);

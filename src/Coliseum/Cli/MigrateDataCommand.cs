@@ -23,10 +23,11 @@ internal static class MigrateDataCommand
         var to = new Option<string?>("--to") { Description = "postgres:CONNECTION, an Npgsql connection string: Host=…;Database=…;Username=…;Password=… (required)" };
         var schema = new Option<string?>("--schema") { Description = "The PostgreSQL schema to copy into (default Coliseum:Storage:Schema, or public)" };
         var batch = new Option<string?>("--batch") { Description = $"Log entries per PostgreSQL transaction (default {DefaultBatch})" };
+        var rebuild = new Option<bool>("--rebuild") { Description = "Then build the consumers' tables on PostgreSQL, as coliseum replay does (otherwise serve builds them when it starts)" };
         var command = new Command("migrate-data",
             "Copy the Passport log, keys and privacy records from SQLite into an empty PostgreSQL schema (stop coliseum serve first); " +
             "run it again to continue a copy that was interrupted. The consumers rebuild from the log on PostgreSQL.")
-        { from, to, schema, batch };
+        { from, to, schema, batch, rebuild };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -35,7 +36,9 @@ internal static class MigrateDataCommand
                 Console.Error.WriteLine($"migrate-data: {error}");
                 return 2;
             }
-            return await RunAsync(arguments, Console.Out, Console.Error, cancellationToken);
+            arguments = arguments with { Rebuild = parse.GetValue(rebuild) };
+            var exit = await RunAsync(arguments, Console.Out, Console.Error, cancellationToken);
+            return exit == 0 && parse.GetValue(rebuild) ? await RebuildAsync(arguments, parse.UnmatchedTokens, cancellationToken) : exit;
         });
         return command;
     }
@@ -107,6 +110,40 @@ internal static class MigrateDataCommand
     public static string Describe(NpgsqlConnectionStringBuilder target) =>
         string.Create(CultureInfo.InvariantCulture, $"{target.Username ?? "(default user)"}@{target.Host}:{target.Port}/{target.Database ?? "(default database)"}");
 
+    /// <summary>
+    /// Runs every consumer over the copied log through the processor, configured as <c>serve</c> would be (appsettings.json,
+    /// <c>Coliseum__*</c> variables, <c>--Coliseum:…</c> arguments: the time zone matters to rollups) but on the target.
+    /// </summary>
+    private static async Task<int> RebuildAsync(MigrateDataArguments arguments, IEnumerable<string> settings, CancellationToken cancellationToken)
+    {
+        string[] target = [.. settings, "--Coliseum:Storage:Provider=postgres", $"--ConnectionStrings:Coliseum={arguments.Target.ConnectionString}", $"--Coliseum:Storage:Schema={arguments.Schema}"];
+        await using var session = await StoreSession.OpenAsync(null, target, cancellationToken);
+        var head = await session.Store.GetHeadAsync(cancellationToken);
+        foreach (var runner in session.Processor.Runners)
+        {
+            var bar = new ProgressBar(runner.Name, Console.Error, !Console.IsErrorRedirected);
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                await runner.ResetAsync(cancellationToken);
+                var applied = await runner.CatchUpAsync(session.Processor.Options.ReplayBatchSize, (cursor, last) => bar.Report(cursor, last), cancellationToken);
+                bar.Report(Math.Max(runner.Cursor, 0), Math.Max(head, runner.Cursor), final: true);
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{runner.Name}: {applied:N0} entries in {clock.Elapsed.TotalSeconds:N1} s ({applied / Math.Max(clock.Elapsed.TotalSeconds, 0.001):N0}/s)"));
+            }
+            catch (InvalidOperationException ex)
+            {
+                Console.Error.WriteLine($"migrate-data: rebuilding {runner.Name}: {ex.Message}");
+                return 1;
+            }
+            finally
+            {
+                await runner.ReleaseAsync(CancellationToken.None);
+            }
+        }
+        return 0;
+    }
+
     /// <summary>A connection string with every <c>Password=…</c> (any case, up to the next ';') replaced by <c>Password=***</c>.</summary>
     public static string Masked(string text) => System.Text.RegularExpressions.Regex.Replace(
         text, @"(?i)(password|pwd)\s*=\s*[^;]*", "$1=***");
@@ -116,7 +153,7 @@ internal static class MigrateDataCommand
 
     private static async Task<int> RunAsync(MigrateDataArguments arguments, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var (source, target, schema, batch) = arguments;
+        var (source, target, schema, batch, _) = arguments;
         var where = $"{Describe(target)}, schema {schema}";
         await using var dataSource = PostgresDataSource.Create(target.ConnectionString, schema);
         await using var migration = new DataMigration(source, dataSource, schema);
@@ -150,7 +187,7 @@ internal static class MigrateDataCommand
                 await output.WriteLineAsync($"{table.Name}: {table.Message}");
             }
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Done in {clock.Elapsed.TotalSeconds:N1} s."));
-            await output.WriteLineAsync(
+            await output.WriteLineAsync(arguments.Rebuild ? "Rebuilding the consumers' tables from the log on PostgreSQL:" :
                 "The consumers' tables (metrics, rollups, leaderboards, ledger, profiles) were not copied: their cursors start at 0 on PostgreSQL, " +
                 "and they rebuild from the log when coliseum serve starts with Coliseum__Storage__Provider=postgres.");
             return 0;
@@ -177,4 +214,4 @@ internal static class MigrateDataCommand
 }
 
 /// <param name="Source">The SQLite database file.</param>
-internal sealed record MigrateDataArguments(string Source, NpgsqlConnectionStringBuilder Target, string Schema, int Batch);
+internal sealed record MigrateDataArguments(string Source, NpgsqlConnectionStringBuilder Target, string Schema, int Batch, bool Rebuild = false);

@@ -189,6 +189,118 @@ public sealed class MigrateDataTests : IAsyncLifetime
         Assert.Equal(776, await new PostgresPassportStore(_target.DataSource, _target.Name).GetHeadAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Migrate_data_with_rebuild_gives_the_aggregates_a_replay_gives_on_sqlite()
+    {
+        await FillSourceAsync();
+        var replay = await ColiseumCli.RunAsync("replay", "--data-dir", Path.GetDirectoryName(_source.DatabasePath)!);
+        Assert.True(replay.Exit == 0, replay.Error);
+        var tables = Aggregates.Snapshot(_source.DatabasePath).Keys;
+
+        var (exit, output, error) = await MigrateAsync("--rebuild");
+
+        Assert.True(exit == 0, $"exit {exit}: {output} {error}");
+        Assert.Contains("coliseum: 3,070 entries", output);
+        var (expected, actual) = await SnapshotsAsync(tables);
+        Assert.Contains(expected, t => t.Value.Count > 0);
+        Aggregates.Equal(expected, actual);
+    }
+
+    [Fact]
+    public async Task Migrate_data_then_serve_on_postgres_builds_the_aggregates_a_replay_gives_on_sqlite()
+    {
+        await FillSourceAsync();
+        var replay = await ColiseumCli.RunAsync("replay", "--data-dir", Path.GetDirectoryName(_source.DatabasePath)!);
+        Assert.True(replay.Exit == 0, replay.Error);
+        var tables = Aggregates.Snapshot(_source.DatabasePath).Keys;
+        var migrate = await MigrateAsync();
+        Assert.True(migrate.Exit == 0, migrate.Error);
+        Assert.Equal(0L, await _target.ScalarAsync<long>("SELECT MAX(position) FROM consumer_cursors"));
+
+        var directory = TempDirectory.Create("migrate-serve");
+        await using (var server = await ChildServer.StartAsync(directory, new Dictionary<string, string>
+        {
+            ["Coliseum__Storage__Provider"] = "postgres",
+            ["ConnectionStrings__Coliseum"] = Connection,
+            ["Coliseum__Storage__Schema"] = _target.Name,
+        }))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while (await _target.ScalarAsync<long>("SELECT MIN(position) FROM consumer_cursors") < 3070)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"the consumers did not catch up on PostgreSQL: {server.Output}");
+                await Task.Delay(100);
+            }
+        }
+        var (expected, actual) = await SnapshotsAsync(tables);
+        Aggregates.Equal(expected, actual);
+    }
+
+    /// <summary>
+    /// Columns that copy an entry's metadata out of the log: on PostgreSQL the log keeps it as jsonb, which hands an
+    /// object back with its keys in its own order (shorter first) and its numbers in its own form (<c>1e2</c> as
+    /// <c>100</c>), so the copy's text differs from SQLite's. These columns (and only these) are compared by meaning:
+    /// both sides re-serialised with keys sorted and each number written from its decimal value.
+    /// </summary>
+    private static readonly HashSet<(string Table, string Column)> MetadataCopies = [("coliseum_metrics", "metadata")];
+
+    /// <summary>
+    /// Both databases' consumer tables (those the SQLite <see cref="Aggregates.Snapshot"/> holds), with SQLite's columns
+    /// in SQLite's order, each value formatted as <see cref="Sql.Rows"/> formats SQLite's. Normalised: a boolean becomes
+    /// 1 or 0 (SQLite has none; no consumer table has one today), and <see cref="MetadataCopies"/> by JSON meaning.
+    /// Nothing else is: bigint and text come back as long and string like SQLite's INTEGER and TEXT, and any other type
+    /// fails the test rather than being made to look equal.
+    /// </summary>
+    private async Task<(SortedDictionary<string, List<string>> Sqlite, SortedDictionary<string, List<string>> Postgres)> SnapshotsAsync(IEnumerable<string> tables)
+    {
+        var (sqlite, postgres) = (new SortedDictionary<string, List<string>>(StringComparer.Ordinal), new SortedDictionary<string, List<string>>(StringComparer.Ordinal));
+        await using var source = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_source.DatabasePath};Mode=ReadOnly;Pooling=False");
+        await source.OpenAsync();
+        await using var target = await _target.DataSource.OpenConnectionAsync();
+        foreach (var table in tables)
+        {
+            var columns = Sql.Column(_source.DatabasePath, $"SELECT name FROM pragma_table_info('{table}') ORDER BY cid");
+            sqlite[table] = await DumpAsync(source, table, columns);
+            postgres[table] = await DumpAsync(target, table, columns);
+        }
+        return (sqlite, postgres);
+    }
+
+    private static async Task<List<string>> DumpAsync(System.Data.Common.DbConnection connection, string table, List<string> columns)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {string.Join(", ", columns)} FROM {table}";
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            var values = new string[reader.FieldCount];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = reader.GetValue(i) switch
+                {
+                    DBNull => "∅",
+                    bool b => b ? "1" : "0",
+                    string text when MetadataCopies.Contains((table, columns[i])) => SortedKeys(JsonNode.Parse(text))!.ToJsonString(),
+                    long or string => Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!,
+                    var other => throw new InvalidOperationException($"{table}.{columns[i]} is a {other.GetType().Name}; decide how it compares across the databases"),
+                };
+            }
+            rows.Add(string.Join('|', values));
+        }
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+
+    private static JsonNode? SortedKeys(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, SortedKeys(p.Value?.DeepClone())))),
+        JsonArray a => new JsonArray([.. a.Select(v => SortedKeys(v?.DeepClone()))]),
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number =>
+            JsonValue.Create(decimal.Parse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture)),
+        _ => node?.DeepClone(),
+    };
+
     [Theory]
     [InlineData("--from|data.db", "--from must be sqlite:PATH")]
     [InlineData("--from|sqlite:/no/such/dir/coliseum.db", "no Coliseum database at /no/such/dir/coliseum.db")]

@@ -37,8 +37,22 @@ internal static class MigrateDataCommand
                 return 2;
             }
             arguments = arguments with { Rebuild = parse.GetValue(rebuild) };
-            var exit = await RunAsync(arguments, Console.Out, Console.Error, cancellationToken);
-            return exit == 0 && parse.GetValue(rebuild) ? await RebuildAsync(arguments, parse.UnmatchedTokens, cancellationToken) : exit;
+            // Ctrl-C and SIGTERM end the copy between batches (the batch in flight rolls back) and say how to continue.
+            // Handled here rather than left to System.CommandLine: with the invocation Program.cs sets up, a SIGINT
+            // killed the process at once, before it could say anything.
+            using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; interrupted.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; interrupted.Cancel(); });
+            try
+            {
+                var exit = await RunAsync(arguments, Console.Out, Console.Error, interrupted.Token);
+                return exit == 0 && parse.GetValue(rebuild) ? await RebuildAsync(arguments, parse.UnmatchedTokens, interrupted.Token) : exit;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
         });
         return command;
     }
@@ -135,6 +149,13 @@ internal static class MigrateDataCommand
             {
                 Console.Error.WriteLine($"migrate-data: rebuilding {runner.Name}: {ex.Message}");
                 return 1;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Each batch commits with its cursor, so nothing is half applied.
+                Console.Error.WriteLine();
+                Console.Error.WriteLine($"migrate-data: the rebuild was interrupted; the log is copied, and coliseum serve on PostgreSQL (or coliseum replay there) finishes it.");
+                return 130;
             }
             finally
             {

@@ -62,6 +62,18 @@ public sealed class MigrateDataTests : IAsyncLifetime
             """));
     }
 
+    /// <summary>Two erasure records (one suppressing its user) and a requested report, as the server writes them.</summary>
+    private void AddPrivacyAndReports(long firstId = 1)
+    {
+        Sql.Execute(_source.DatabasePath, $"""
+            INSERT INTO privacy_requests (id, user_hash, requested_at, requested_by, suppress, removed, consumers_reset, rebuild_target) VALUES
+                ({firstId}, '{new string('a', 64)}', 1796000000000, '0123456789ab', 1, '{"{"}"passport_entries":3{"}"}', 'coliseum,mediaid', 3000),
+                ({firstId + 1}, '{new string('b', 64)}', 1796000000500, '0123456789ab', 0, '{"{}"}', '', 3001);
+            INSERT INTO privacy_suppressions (user_hash, request_id, created_at) VALUES ('{new string('a', 64)}', {firstId}, 1796000000000);
+            INSERT INTO coliseum_reports (type, params, status, created_at) VALUES ('platform', '{"{"}"days":7{"}"}', 'pending', 1796000001000);
+            """);
+    }
+
     private async Task<List<StoredKey>> AddKeysAsync()
     {
         var keys = new SqliteKeyStore(_source.DatabasePath);
@@ -117,6 +129,7 @@ public sealed class MigrateDataTests : IAsyncLifetime
     {
         await FillSourceAsync();
         var keys = await AddKeysAsync();
+        AddPrivacyAndReports();
 
         var (exit, output, error) = await MigrateAsync("--batch", "700");
 
@@ -128,6 +141,14 @@ public sealed class MigrateDataTests : IAsyncLifetime
         await AssertLogsEqualAsync();
         var copied = await new PostgresKeyStore(_target.DataSource).ListAsync(CancellationToken.None);
         Assert.Equal(keys.Select(Key), copied.Select(Key));
+        foreach (var table in new[] { "privacy_requests", "privacy_suppressions", "coliseum_reports" })
+        {
+            Assert.Equal(Sql.Rows(_source.DatabasePath, $"SELECT * FROM {table} ORDER BY 1"), await PostgresRowsAsync($"SELECT * FROM {table} ORDER BY 1"));
+        }
+        Assert.Contains("privacy_requests: 2 rows copied", output);
+        // The ids go on after the copied ones.
+        Assert.Equal(3L, await _target.ScalarAsync<long>("INSERT INTO privacy_requests (user_hash, requested_at, requested_by, suppress, removed, consumers_reset, rebuild_target) VALUES ('c', 1, 'x', 0, '{}', '', 0) RETURNING id"));
+        await _target.ScalarAsync<long>("DELETE FROM privacy_requests WHERE id = 3 RETURNING id");
 
         // A second run finds the log copied and changes nothing.
         var again = await MigrateAsync();
@@ -135,7 +156,41 @@ public sealed class MigrateDataTests : IAsyncLifetime
         Assert.Contains("already copied", again.Error);
         Assert.Contains("Copied 0 log entries", again.Output);
         Assert.Contains("Keys: 0 added, 0 marked revoked", again.Output);
+        Assert.Contains("privacy_requests: 0 rows copied, 2 already there", again.Output);
         await AssertLogsEqualAsync();
+    }
+
+    [Fact]
+    public async Task Migrate_data_will_not_continue_past_an_erasure_made_on_the_source_since_the_copy_began()
+    {
+        await FillSourceAsync(500);
+        Assert.Equal(0, (await MigrateAsync()).Exit);
+        await _source.AppendAsync(Dataset.Generate(10, seed: 3).Json.Select(e => e.Replace("\"ds-", "\"later-", StringComparison.Ordinal)).ToArray());
+        AddPrivacyAndReports();
+
+        var (exit, _, error) = await MigrateAsync();
+
+        Assert.Equal(1, exit);
+        Assert.Contains("erased on the source (privacy request 1) after this copy began", error);
+        Assert.Equal(570L, await new PostgresPassportStore(_target.DataSource, _target.Name).GetHeadAsync(CancellationToken.None));
+    }
+
+    /// <summary>Rows as <see cref="Sql.Rows"/> writes SQLite's.</summary>
+    private async Task<List<string>> PostgresRowsAsync(string sql)
+    {
+        await using var command = _target.DataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            var values = new string[reader.FieldCount];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = reader.IsDBNull(i) ? "∅" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!;
+            }
+            rows.Add(string.Join('|', values));
+        }
+        return rows;
     }
 
     [Fact]
@@ -155,6 +210,62 @@ public sealed class MigrateDataTests : IAsyncLifetime
         Assert.Contains("holds entries 1 to 1,234", error);
         Assert.Contains("Copied 836 log entries", output);
         await AssertLogsEqualAsync();
+    }
+
+    [Fact]
+    public async Task Migrate_data_interrupted_with_ctrl_c_leaves_a_prefix_that_a_second_run_completes()
+    {
+        await FillSourceAsync(60_000);
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])[ChildServer.ColiseumDll(), "migrate-data", "--from", $"sqlite:{_source.DatabasePath}", "--to", $"postgres:{Connection}", "--schema", _target.Name, "--batch", "100"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var store = new PostgresPassportStore(_target.DataSource, _target.Name);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await HeadOrZeroAsync(store) < 5_000)
+        {
+            if (DateTime.UtcNow > deadline || process.HasExited)
+            {
+                Assert.Fail($"the copy did not start, or ended before it could be interrupted: {await stderr}");
+            }
+            await Task.Delay(20);
+        }
+        // What Ctrl-C sends. (Children of the test host start with SIGINT handled by default: only SIGPIPE is ignored.)
+        var sent = Kill(process.Id, SigInt);
+        Assert.True(sent == 0, $"kill({process.Id}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}, exited {process.HasExited}");
+        await process.WaitForExitAsync();
+        var error = await stderr;
+        await stdout;
+
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}, head {await store.GetHeadAsync(CancellationToken.None)}: {error}");
+        Assert.Contains("interrupted", error);
+        var stopped = await store.GetHeadAsync(CancellationToken.None);
+        Assert.InRange(stopped, 5_000, 60_069);
+        var (exit, output, again) = await MigrateAsync();
+        Assert.True(exit == 0, $"exit {exit}: {output} {again}");
+        Assert.Contains($"holds entries 1 to {stopped:N0}", again);
+        await AssertLogsEqualAsync();
+    }
+
+    private const int SigInt = 2;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    private static async Task<long> HeadOrZeroAsync(PostgresPassportStore store)
+    {
+        try
+        {
+            return await store.GetHeadAsync(CancellationToken.None);
+        }
+        catch (Npgsql.PostgresException)
+        {
+            return 0; // the migrations have not made the log yet
+        }
     }
 
     [Fact]

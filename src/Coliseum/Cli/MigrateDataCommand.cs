@@ -38,8 +38,8 @@ internal static class MigrateDataCommand
             }
             arguments = arguments with { Rebuild = parse.GetValue(rebuild) };
             // Ctrl-C and SIGTERM end the copy between batches (the batch in flight rolls back) and say how to continue.
-            // Handled here rather than left to System.CommandLine: with the invocation Program.cs sets up, a SIGINT
-            // killed the process at once, before it could say anything.
+            // Handled here rather than left to System.CommandLine: with the invocation Program.cs sets up, SIGINT and
+            // SIGTERM killed the process at once (seen on Linux), before it could say anything.
             using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; interrupted.Cancel(); };
             Console.CancelKeyPress += onCancel;
@@ -47,7 +47,7 @@ internal static class MigrateDataCommand
             try
             {
                 var exit = await RunAsync(arguments, Console.Out, Console.Error, interrupted.Token);
-                return exit == 0 && parse.GetValue(rebuild) ? await RebuildAsync(arguments, parse.UnmatchedTokens, interrupted.Token) : exit;
+                return exit == 0 && arguments.Rebuild ? await RebuildAsync(arguments, parse.UnmatchedTokens, interrupted.Token) : exit;
             }
             finally
             {
@@ -195,7 +195,10 @@ internal static class MigrateDataCommand
             var bar = new ProgressBar("log", error, !Console.IsErrorRedirected);
             var copyClock = Stopwatch.StartNew();
             var copied = await migration.CopyLogAsync(plan, batch, (done, total) => bar.Report(done, total), cancellationToken);
-            bar.Report(copied, plan.To - plan.From, final: true);
+            if (copied > 0)
+            {
+                bar.Report(copied, plan.To - plan.From, final: true);
+            }
             var logSeconds = copyClock.Elapsed.TotalSeconds;
             await migration.CheckNoErasureSinceAsync(plan, cancellationToken);
             var keys = await migration.CopyKeysAsync(cancellationToken);
@@ -229,6 +232,12 @@ internal static class MigrateDataCommand
         {
             await error.WriteLineAsync();
             await error.WriteLineAsync($"migrate-data: PostgreSQL at {where}: {Masked(ex.Message)}");
+            return 1;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            await error.WriteLineAsync();
+            await error.WriteLineAsync($"migrate-data: reading {source}: {ex.Message}");
             return 1;
         }
     }

@@ -102,7 +102,7 @@ public sealed class MigrateDataTests : IAsyncLifetime
     /// <summary>Every entry of the SQLite log is on PostgreSQL at the same position, field for field; JSON by meaning (jsonb keeps no bytes).</summary>
     private async Task AssertLogsEqualAsync()
     {
-        var expected = await ReadAllAsync(_source.Store);
+        var expected = await ReadAllAsync(_source.Log);
         var store = new PostgresPassportStore(_target.DataSource, _target.Name);
         var actual = await ReadAllAsync(store);
         Assert.Equal(expected.Count, actual.Count);
@@ -200,7 +200,7 @@ public sealed class MigrateDataTests : IAsyncLifetime
         // What an interrupted run leaves: the migrations applied and a prefix of the log, whole batches of it.
         var target = new PostgresPassportStore(_target.DataSource, _target.Name);
         await target.InitializeAsync(CancellationToken.None);
-        var prefix = (await _source.Store.ReadAsync(0, 1234, CancellationToken.None)).Select(e => e.Record).ToList();
+        var prefix = (await _source.Log.ReadAsync(0, 1234, CancellationToken.None)).Select(e => e.Record).ToList();
         await target.AppendAsync(prefix, new bool[prefix.Count], CancellationToken.None);
 
         var (exit, output, error) = await MigrateAsync("--batch", "500");
@@ -276,7 +276,7 @@ public sealed class MigrateDataTests : IAsyncLifetime
         await target.InitializeAsync(CancellationToken.None);
         await using var other = await ProcessorHarness.CreateAsync();
         await other.AppendAsync(Dataset.Generate(10, seed: 99).Json.Select(e => e.Replace("\"ds-", "\"other-", StringComparison.Ordinal)).ToArray());
-        var foreign = (await other.Store.ReadAsync(0, 100, CancellationToken.None)).Select(e => e.Record).ToList();
+        var foreign = (await other.Log.ReadAsync(0, 100, CancellationToken.None)).Select(e => e.Record).ToList();
         await target.AppendAsync(foreign, new bool[foreign.Count], CancellationToken.None);
 
         var (exit, _, error) = await MigrateAsync();

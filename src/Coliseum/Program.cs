@@ -36,6 +36,7 @@ internal static class Program
         root.Subcommands.Add(Cli.ProcessingCommands.DeadLetter());
         root.Subcommands.Add(Cli.KeyCommands.Keys());
         root.Subcommands.Add(Cli.MigrateCommand.Create());
+        root.Subcommands.Add(Cli.MigrateDataCommand.Create());
 
         try
         {

@@ -10,7 +10,7 @@ namespace Coliseum.Storage.Postgres;
 /// to one database at once. An append holds the one-row <c>passport_log_head</c> lock from taking its positions
 /// until it commits, so positions become visible in commit order and a reader never skips one that commits
 /// late; the price is that appends from every process queue behind each other (one lock per group commit).
-/// The data source belongs to the caller (disposing the store leaves it open) unless the store was made by
+/// Each commit sends a NOTIFY (<see cref="Processing.Notifications"/>). The data source belongs to the caller (disposing the store leaves it open) unless the store was made by
 /// <see cref="Open"/>.
 /// </summary>
 public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, string schema) : IPassportStore
@@ -90,7 +90,12 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         await CopyIdsAsync(connection, records, fresh, head, cancellationToken).ConfigureAwait(false);
         await CopyRowsAsync(connection, records, fresh, head, cancellationToken).ConfigureAwait(false);
 
-        await using (var advance = new NpgsqlCommand("UPDATE passport_log_head SET position = @position WHERE id = 1", connection, transaction))
+        // The NOTIFY is delivered at commit, to every process listening on this database (PostgresWakeups);
+        // the schema in the payload tells them apart when several Coliseums share one database.
+        await using (var advance = new NpgsqlCommand($"""
+            UPDATE passport_log_head SET position = @position WHERE id = 1;
+            SELECT pg_notify('{Processing.Notifications.Channel}', current_schema() || ' log ' || CAST(@position AS text));
+            """, connection, transaction))
         {
             advance.Parameters.AddWithValue("position", head + fresh.Count);
             await advance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

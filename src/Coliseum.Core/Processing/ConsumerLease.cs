@@ -19,7 +19,8 @@ public sealed class LeaseLostException(string message) : Exception(message);
 /// to take the lock takes the row with it at once, instead of waiting for <c>lease_until</c>. The lock only
 /// speeds takeover up; the row stays the fence (a holder whose lock session broke while it lives loses its
 /// next commit, nothing more), and an expired row is still taken without the lock, so a process that hangs
-/// while its session stays open holds the consumer for <c>LeaseSeconds</c> at most.
+/// while its session stays open holds the consumer for <c>LeaseSeconds</c> at most. The same-machine pid check
+/// is SQLite's alone: the lock says more, and a pid means nothing across containers that share a host name.
 /// </remarks>
 internal sealed class ConsumerLease(string consumer, IProcessorStore store, TimeProvider time, TimeSpan ttl, string? owner)
 {
@@ -88,7 +89,7 @@ internal sealed class ConsumerLease(string consumer, IProcessorStore store, Time
                         cancellationToken, With(now, ("@name", consumer), ("@owner", _owner), ("@ttl", Ttl))).ConfigureAwait(false);
                     taken = 1;
                 }
-                else if (holder is not null && IsDeadLocalProcess(holder))
+                else if (holder is not null && _dialect.TryLockConsumer is null && IsDeadLocalProcess(holder))
                 {
                     taken = await Db.ExecuteAsync(connection, transaction, $"UPDATE consumer_cursors SET lease_owner = @owner, lease_until = {NowSql} + @ttl WHERE name = @name AND lease_owner = @old",
                         cancellationToken, With(now, ("@owner", _owner), ("@ttl", Ttl), ("@name", consumer), ("@old", holder))).ConfigureAwait(false);

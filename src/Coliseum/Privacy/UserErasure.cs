@@ -184,21 +184,27 @@ internal sealed partial class UserErasure(Processor processor, IPassportStore lo
         await using var connection = await store.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Db.Command(connection, null,
             "SELECT user_hash, requested_at, requested_by, suppress, removed, consumers_reset, rebuild_target FROM privacy_requests WHERE id = @id", ("@id", id));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        // The row is read whole before the cursors: PostgreSQL runs one command at a time on a connection.
+        string hash, requestedBy, removedJson, consumersReset;
+        long requestedAt, suppress, target;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            return null;
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+            (hash, requestedAt, requestedBy, suppress, removedJson, consumersReset, target) =
+                (reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetString(5), reader.GetInt64(6));
         }
-        var target = reader.GetInt64(6);
         var progress = new List<RebuildProgress>();
-        foreach (var name in reader.GetString(5).Split(',', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var name in consumersReset.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             var cursor = await Db.ScalarAsync(connection, null, "SELECT position FROM consumer_cursors WHERE name = @name", cancellationToken, ("@name", name)).ConfigureAwait(false);
             progress.Add(new RebuildProgress(name, cursor, cursor >= target));
         }
-        var removed = System.Text.Json.JsonSerializer.Deserialize(reader.GetString(4), PrivacyJsonContext.Default.SortedDictionaryStringInt64)!;
-        return new PrivacyRequestView(id, progress.All(p => p.Done) ? "done" : "rebuilding", reader.GetString(0),
-            Reports.ReportReader.Iso(reader.GetInt64(1))!, reader.GetString(2), reader.GetInt64(3) == 1, removed, target, progress);
+        var removed = System.Text.Json.JsonSerializer.Deserialize(removedJson, PrivacyJsonContext.Default.SortedDictionaryStringInt64)!;
+        return new PrivacyRequestView(id, progress.All(p => p.Done) ? "done" : "rebuilding", hash,
+            Reports.ReportReader.Iso(requestedAt)!, requestedBy, suppress == 1, removed, target, progress);
     }
 
     [LoggerMessage(EventId = 70, Level = LogLevel.Information, Message = "Privacy request {RequestId}: {Entries} log entries erased; rebuilding {Consumers} up to position {Target}; suppress {Suppress}")]

@@ -156,6 +156,73 @@ public sealed class FailoverTests
         Assert.True(timings[0] < 5_000, $"applied {timings[0]:F0} ms after capture: that was the poll, not a notification ({string.Join(", ", timings)})");
     }
 
+    [Fact]
+    public async Task Issue_5_an_erasure_on_the_holder_reaches_another_process_suppressions_and_cached_boards()
+    {
+        await using var schema = await PostgresSchema.CreateAsync("erasure");
+        var environment = Environment(schema, []);
+        await using var holder = await ChildServer.StartAsync(TempDirectory.Create("erasure-holder"), environment);
+        var owners = await WaitForOwnersAsync(schema, _ => true, TimeSpan.FromSeconds(30));
+        await using var other = await ChildServer.StartAsync(TempDirectory.Create("erasure-other"), environment);
+        Assert.Same(holder, ServerOf([holder, other], owners["coliseum"]));
+
+        // The other process stores the user's play and caches the board that shows it.
+        using (var stored = await other.PostAsync("/api/passport/log", Events.TrackPlayed("erase-1", userId: "erased-fan", artistId: "erased-artist").ToJsonString(), TestServer.WriteKey))
+        {
+            Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+        }
+        await WaitCaughtUpAsync(schema, TimeSpan.FromSeconds(30));
+        await WaitForAsync(async () => (await BoardAsync(other)).Contains("erased-artist", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the board never showed the play");
+
+        // Erased where the consumers run: the rebuild brings the cursor back to the same position as before, so
+        // only the epoch (learnt from privacy_requests) tells the other process its cached board is stale.
+        using (var erase = new HttpRequestMessage(HttpMethod.Delete, "/api/privacy/users/erased-fan?suppress=true"))
+        {
+            erase.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.AdminKey);
+            using var erased = await holder.Client.SendAsync(erase);
+            Assert.True(erased.IsSuccessStatusCode, await erased.Content.ReadAsStringAsync() + "\n" + holder.Output);
+        }
+        var erasedAt = Stopwatch.StartNew();
+        await WaitCaughtUpAsync(schema, TimeSpan.FromSeconds(30));
+        await WaitForAsync(async () => !(await BoardAsync(other)).Contains("erased-artist", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the other process still serves the board from before the erasure");
+        Console.WriteLine($"erasure: the other process's board dropped the user after {erasedAt.ElapsedMilliseconds} ms");
+
+        // The other process drops the user's later events once it has re-read the suppressions (within a second or so).
+        var n = 0;
+        async Task<bool> StoredAsync()
+        {
+            var id = $"after-{n++}";
+            using var response = await other.PostAsync("/api/passport/log", Events.TrackPlayed(id, userId: "erased-fan").ToJsonString(), TestServer.WriteKey);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return await ScalarAsync(schema, $"SELECT COUNT(*) FROM passport_log WHERE message_id = '{id}'") > 0;
+        }
+        await WaitForAsync(async () => !await StoredAsync(), TimeSpan.FromSeconds(30), "the other process kept storing the erased user's events");
+        Console.WriteLine($"erasure: the other process drops the user's events {erasedAt.ElapsedMilliseconds} ms after the erasure");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.False(await StoredAsync());
+        }
+    }
+
+    private static async Task<string> BoardAsync(ChildServer server)
+    {
+        using var get = new HttpRequestMessage(HttpMethod.Get, "/api/coliseum/leaderboards/top_artists_by_plays?limit=100");
+        get.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.ReadKey);
+        using var answer = await server.Client.SendAsync(get);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        return await answer.Content.ReadAsStringAsync();
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string why)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(deadline.Elapsed < timeout, why);
+            await Task.Delay(50);
+        }
+    }
+
     private static Dictionary<string, string> Environment(PostgresSchema schema, Dictionary<string, string> extra)
     {
         var environment = new Dictionary<string, string>(extra)

@@ -51,8 +51,9 @@ internal sealed partial class PostgresWakeups(NpgsqlDataSource dataSource, strin
             {
                 break;
             }
-            catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or TimeoutException)
+            catch (Exception ex)
             {
+                // Whatever broke, the polls cover for it; a BackgroundService that throws would stop the server.
                 signal.Pushed = false;
                 LogLost(logger, ex.Message, backoff.TotalSeconds);
                 try

@@ -52,6 +52,11 @@ public sealed partial class EventValidator(CaptureOptions options, Privacy.Priva
             error = new($"event is {size} bytes; the limit is {options.MaxEventBytes} bytes");
             return false;
         }
+        if (NulProperty(ev) is { } nul)
+        {
+            error = new($"'{nul}' contains a NUL character (\\u0000): Coliseum stores text without it (PostgreSQL cannot hold it)", nul);
+            return false;
+        }
         if (!ev.TryGetProperty("type"u8, out var typeElement))
         {
             error = new("missing field type", "type");
@@ -272,4 +277,46 @@ public sealed partial class EventValidator(CaptureOptions options, Privacy.Priva
         JsonValueKind.Null => "null",
         _ => "an object",
     };
+
+    /// <summary>
+    /// The top-level property whose name or value holds an escaped NUL (<c>\u0000</c>; raw JSON cannot hold the
+    /// byte itself), or null. Refused on every backend alike: PostgreSQL's text and jsonb cannot store it, and
+    /// an event must not be accepted on one store and refused on another.
+    /// </summary>
+    private static string? NulProperty(JsonElement ev)
+    {
+        if (!HasNul(JsonMarshal.GetRawUtf8Value(ev)))
+        {
+            return null;
+        }
+        foreach (var property in ev.EnumerateObject())
+        {
+            if (HasNul(JsonMarshal.GetRawUtf8Value(property.Value)) || property.Name.Contains('\0', StringComparison.Ordinal))
+            {
+                return property.Name.Replace("\0", "\\u0000", StringComparison.Ordinal);
+            }
+        }
+        return "event";
+    }
+
+    /// <summary>True when <paramref name="json"/> has a <c>\u0000</c> escape (not an escaped backslash followed by <c>u0000</c>).</summary>
+    private static bool HasNul(ReadOnlySpan<byte> json)
+    {
+        var at = 0;
+        while (json[at..].IndexOf("\\u0000"u8) is var found and >= 0)
+        {
+            var u = at + found + 1;
+            var backslashes = 0;
+            for (var i = u - 1; i >= 0 && json[i] == (byte)'\\'; i--)
+            {
+                backslashes++;
+            }
+            if (backslashes % 2 == 1)
+            {
+                return true;
+            }
+            at = u;
+        }
+        return false;
+    }
 }

@@ -48,7 +48,7 @@ public static class DeadLetters
         await using var connection = await store.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Db.Command(connection, null, """
             SELECT consumer, position, event_type, error, attempts, failed_at, retried_at FROM consumer_dead_letters
-            WHERE resolved_at IS NULL AND (@consumer IS NULL OR consumer = @consumer) ORDER BY position DESC LIMIT @limit
+            WHERE resolved_at IS NULL AND (CAST(@consumer AS text) IS NULL OR consumer = @consumer) ORDER BY position DESC LIMIT @limit
             """, ("@consumer", consumer), ("@limit", (long)limit));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<DeadLetter>();

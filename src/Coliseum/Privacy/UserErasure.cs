@@ -182,13 +182,13 @@ internal sealed partial class UserErasure(Processor processor, IPassportStore lo
     public async Task<PrivacyRequestView?> GetAsync(long id, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Db.Command(connection, null,
-            "SELECT user_hash, requested_at, requested_by, suppress, removed, consumers_reset, rebuild_target FROM privacy_requests WHERE id = @id", ("@id", id));
-        // The row is read whole before the cursors: PostgreSQL runs one command at a time on a connection.
         string hash, requestedBy, removedJson, consumersReset;
         long requestedAt, suppress, target;
+        await using (var command = Db.Command(connection, null,
+            "SELECT user_hash, requested_at, requested_by, suppress, removed, consumers_reset, rebuild_target FROM privacy_requests WHERE id = @id", ("@id", id)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
+            // Read whole and closed before the next query: PostgreSQL runs one command at a time per connection.
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 return null;

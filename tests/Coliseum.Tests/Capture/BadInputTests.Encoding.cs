@@ -104,6 +104,33 @@ public sealed partial class BadInputTests
         Assert.Equal("🎸 \\ud800 A", _server.Scalar<string>("SELECT json_extract(metadata, '$.notes') FROM passport_entries WHERE message_id = 'pair'"));
     }
 
+    [Theory]
+    [InlineData("notes", "\"a\\u0000b\"")]
+    [InlineData("notes", "{\"deep\":[\"x\",\"\\u0000\"]}")]
+    [InlineData("userId", "\"fan\\u0000\"")]
+    [InlineData("context", "{\"locale\":\"\\u0000\"}")]
+    public async Task A_NUL_character_anywhere_is_refused_with_400_naming_the_field_on_every_backend(string field, string rawValue)
+    {
+        // PostgreSQL's text and jsonb cannot hold NUL; SQLite could, but an event must not be stored on one backend and refused on the other.
+        var body = Samples.WithRaw(Events.TrackPlayed("nul"), field, rawValue);
+
+        var response = await _server.PostAsync(Log, body);
+
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest, $"'{field}' contains a NUL character (\\u0000): Coliseum stores text without it (PostgreSQL cannot hold it)", field);
+        AssertOnlyTheGoodEventIsStored();
+    }
+
+    [Fact]
+    public async Task An_escaped_backslash_before_u0000_is_text_not_a_NUL_and_is_stored()
+    {
+        var body = Samples.WithRaw(Events.TrackPlayed("not-nul"), "notes", "\"C:\\\\u0000\"");
+
+        var response = await _server.PostAsync(Log, body);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("C:\\u0000", _server.Scalar<string>("SELECT json_extract(metadata, '$.notes') FROM passport_entries WHERE message_id = 'not-nul'"));
+    }
+
     [Fact]
     public async Task Non_ASCII_text_in_UTF_8_is_stored_exactly()
     {

@@ -88,7 +88,7 @@ public sealed class KeyTests : IAsyncLifetime
 
         Assert.Equal(SuccessStatus(path), (int)response.StatusCode);
         Assert.Equal("m-key", _server.Scalar<string>("SELECT group_concat(message_id) FROM passport_entries"));
-        Assert.Equal(0, _server.Scalar<long>($"SELECT COUNT(*) FROM passport_log WHERE metadata LIKE '%{TestServer.WriteKey}%' OR IFNULL(context, '') LIKE '%{TestServer.WriteKey}%'"));
+        Assert.Equal(0, _server.Scalar<long>($"SELECT COUNT(*) FROM passport_log WHERE CAST(metadata AS text) LIKE '%{TestServer.WriteKey}%' OR CAST(context AS text) LIKE '%{TestServer.WriteKey}%'"));
     }
 
     [Theory]
@@ -234,7 +234,7 @@ public sealed class KeyTests : IAsyncLifetime
         var directory = TempDirectory.Create("keys");
         await using var server = await TestServer.StartAsync(dataDirectory: directory, configureKeys: false);
 
-        var rows = Sql.Column(server.DatabasePath, "SELECT role || ' ' || sha256 || ' ' || prefix || ' ' || source || ' ' || IFNULL(revoked_at, '-') FROM coliseum_keys ORDER BY id");
+        var rows = Sql.Column(server.DatabasePath, "SELECT role || ' ' || sha256 || ' ' || prefix || ' ' || source || ' ' || COALESCE(CAST(revoked_at AS text), '-') FROM coliseum_keys ORDER BY id");
         Assert.Equal(3, rows.Count);
         Assert.Collection(rows,
             r => Assert.Matches("^write [0-9a-f]{64} cw_[0-9a-f]{8} generated -$", r),
@@ -263,7 +263,7 @@ public sealed class KeyTests : IAsyncLifetime
     public async Task Second_start_with_the_same_data_directory_keeps_the_generated_keys_and_makes_no_more()
     {
         var directory = TempDirectory.Create("keys");
-        var database = Path.Combine(directory, "coliseum.db");
+        var database = TestBackend.Database(directory);
         await using (await TestServer.StartAsync(dataDirectory: directory, configureKeys: false))
         {
         }
@@ -319,7 +319,7 @@ public sealed class KeyTests : IAsyncLifetime
             readKey = first.AnnouncedKey("read key");
             var hashes = Sql.Column(first.DatabasePath, "SELECT sha256 || ' ' || prefix FROM coliseum_keys");
             Assert.Contains($"{Sha256(writeKey)} {writeKey[..11]}", hashes);
-            Assert.Equal(0, Sql.Scalar<long>(first.DatabasePath, $"SELECT COUNT(*) FROM coliseum_keys WHERE instr(name || prefix || sha256 || source, '{writeKey}') > 0"));
+            Assert.Equal(0, Sql.Scalar<long>(first.DatabasePath, $"SELECT COUNT(*) FROM coliseum_keys WHERE COALESCE(name, '') || prefix || sha256 || source LIKE '%{writeKey}%'"));
 
             Assert.Equal(HttpStatusCode.Created, (await first.PostAsync("/api/passport/log", Events.TrackPlayed("p-1").ToJsonString(), writeKey)).StatusCode);
             Assert.Equal(HttpStatusCode.Forbidden, (await first.PostAsync("/api/passport/log", Events.TrackPlayed("p-2").ToJsonString(), readKey)).StatusCode);
@@ -328,6 +328,6 @@ public sealed class KeyTests : IAsyncLifetime
         await using var second = await ChildServer.StartAsync(directory, configureKeys: false);
         Assert.DoesNotContain("write key", second.Output, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Created, (await second.PostAsync("/api/passport/log", Events.TrackPlayed("p-3").ToJsonString(), writeKey)).StatusCode);
-        Assert.Equal(["p-1", "p-3"], Sql.Column(Path.Combine(directory, "coliseum.db"), "SELECT message_id FROM passport_entries ORDER BY position"));
+        Assert.Equal(["p-1", "p-3"], Sql.Column(TestBackend.Database(directory), "SELECT message_id FROM passport_entries ORDER BY position"));
     }
 }

@@ -21,7 +21,7 @@ public sealed class OperationsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var health = await response.ReadJsonAsync();
         Assert.Equal("ok", health.GetProperty("status").GetString());
-        Assert.Equal("sqlite", health.GetProperty("storage").GetString());
+        Assert.Equal(TestBackend.Name, health.GetProperty("storage").GetString());
         Assert.Equal(0, health.GetProperty("queuedEvents").GetInt64());
     }
 

@@ -105,6 +105,6 @@ public sealed class PassportLogTests : IAsyncLifetime
         await captureOnly.PostAsync("/api/passport/log", Events.TrackPlayed("m-flags").ToJsonString());
 
         Assert.Equal("player.track_played|1|0|0|0", captureOnly.Scalar<string>(
-            "SELECT event_type || '|' || COUNT(*) || '|' || processed_by_coliseum || '|' || processed_by_treasury || '|' || processed_by_mediaid FROM passport_entries GROUP BY event_type, processed_by_coliseum"));
+            "SELECT event_type || '|' || COUNT(*) || '|' || CAST(processed_by_coliseum AS integer) || '|' || CAST(processed_by_treasury AS integer) || '|' || CAST(processed_by_mediaid AS integer) FROM passport_entries GROUP BY event_type, processed_by_coliseum, processed_by_treasury, processed_by_mediaid"));
     }
 }

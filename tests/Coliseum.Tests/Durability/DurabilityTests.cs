@@ -69,7 +69,7 @@ public sealed class DurabilityTests
             Assert.Equal(0, server.ExitCode);
         }
 
-        var stored = Sql.Column(Path.Combine(data, "coliseum.db"), "SELECT message_id FROM passport_log").ToHashSet();
+        var stored = Sql.Column(TestBackend.Database(data), "SELECT message_id FROM passport_log").ToHashSet();
         var lost = acknowledged.Where(id => !stored.Contains(id)).Take(5).ToList();
         Assert.True(lost.Count == 0, $"acknowledged but lost: {string.Join(", ", lost)}");
     }

@@ -55,13 +55,13 @@ public sealed class ExactlyOnceTests
             await WaitCaughtUpAsync(server, TimeSpan.FromSeconds(120));
             await server.TerminateAsync(TimeSpan.FromSeconds(30));
         }
-        Assert.Equal(events.Count, Sql.Scalar<long>(Path.Combine(data, "coliseum.db"), "SELECT COUNT(*) FROM passport_log"));
-        Assert.Equal(events.Count, Sql.Scalar<long>(Path.Combine(data, "coliseum.db"), "SELECT COUNT(*) FROM coliseum_metrics WHERE seq = 0"));
-        Assert.Equal(0, Sql.Scalar<long>(Path.Combine(data, "coliseum.db"), "SELECT COUNT(*) FROM consumer_dead_letters"));
+        Assert.Equal(events.Count, Sql.Scalar<long>(TestBackend.Database(data), "SELECT COUNT(*) FROM passport_log"));
+        Assert.Equal(events.Count, Sql.Scalar<long>(TestBackend.Database(data), "SELECT COUNT(*) FROM coliseum_metrics WHERE seq = 0"));
+        Assert.Equal(0, Sql.Scalar<long>(TestBackend.Database(data), "SELECT COUNT(*) FROM consumer_dead_letters"));
 
-        File.Copy(Path.Combine(data, "coliseum.db"), Path.Combine(copy, "coliseum.db"));
+        TestBackend.CopyDatabase(data, copy);
         await ReplayAsync(copy);
-        Aggregates.Equal(Aggregates.Snapshot(Path.Combine(copy, "coliseum.db")), Aggregates.Snapshot(Path.Combine(data, "coliseum.db")));
+        Aggregates.Equal(Aggregates.Snapshot(TestBackend.Database(copy)), Aggregates.Snapshot(TestBackend.Database(data)));
         Directory.Delete(data, recursive: true);
         Directory.Delete(copy, recursive: true);
     }
@@ -95,6 +95,10 @@ public sealed class ExactlyOnceTests
         info.ArgumentList.Add("replay");
         info.ArgumentList.Add("--data-dir");
         info.ArgumentList.Add(dataDirectory);
+        foreach (var (key, value) in TestBackend.Environment(dataDirectory))
+        {
+            info.Environment[key] = value;
+        }
         using var process = Process.Start(info)!;
         var output = new StringBuilder();
         var stderr = process.StandardError.ReadToEndAsync();

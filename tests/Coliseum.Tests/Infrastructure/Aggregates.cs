@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace Coliseum.Tests.Infrastructure;
 
 /// <summary>
@@ -13,21 +11,16 @@ public static class Aggregates
 
     public static SortedDictionary<string, List<string>> Snapshot(string databasePath)
     {
-        using var connection = new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly;Pooling=False");
-        connection.Open();
         var tables = new List<string>();
-        using (var list = connection.CreateCommand())
-        {
-            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
-            using var reader = list.ExecuteReader();
-            while (reader.Read())
-            {
-                if (!NotAggregates.Contains(reader.GetString(0)))
-                {
-                    tables.Add(reader.GetString(0));
-                }
-            }
-        }
+        var listing = databasePath.StartsWith(TestBackend.Prefix, StringComparison.Ordinal)
+            // The log's partitions, its message-id table and counter are the log, not aggregates.
+            ? Sql.Column(databasePath, $"""
+                SELECT table_name FROM information_schema.tables
+                WHERE table_schema = '{databasePath[TestBackend.Prefix.Length..]}' AND table_type = 'BASE TABLE'
+                  AND table_name NOT LIKE 'passport_log%' AND table_name <> 'passport_message_ids' ORDER BY table_name
+                """)
+            : Sql.Column(databasePath, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+        tables.AddRange(listing.Where(t => !NotAggregates.Contains(t)));
         var snapshot = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var table in tables)
         {

@@ -26,7 +26,8 @@ public sealed class ChildServer : IAsyncDisposable
     public string DataDirectory { get; }
     public Uri Address { get; }
     public HttpClient Client { get; }
-    public string DatabasePath => Path.Combine(DataDirectory, "coliseum.db");
+    /// <summary>The database, for <see cref="Sql"/>: the SQLite file, or <c>postgres:&lt;schema&gt;</c> (<see cref="TestBackend"/>).</summary>
+    public string DatabasePath => TestBackend.Database(DataDirectory);
     public string Output { get { lock (_output) { return _output.ToString(); } } }
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
@@ -47,6 +48,10 @@ public sealed class ChildServer : IAsyncDisposable
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://127.0.0.1:{port}");
         info.Environment["Coliseum__DataDirectory"] = dataDirectory;
+        foreach (var (key, value) in TestBackend.Environment(dataDirectory))
+        {
+            info.Environment[key] = value;
+        }
         if (configureKeys)
         {
             info.Environment["Coliseum__Keys__Write__0"] = TestServer.WriteKey;

@@ -13,6 +13,14 @@ internal static class ColiseumCli
         {
             info.ArgumentList.Add(arg);
         }
+        // On the PostgreSQL backend, a data directory's database is its schema (TestBackend).
+        if (Array.IndexOf(args, "--data-dir") is var at and >= 0 && at + 1 < args.Length && Directory.Exists(args[at + 1]))
+        {
+            foreach (var (key, value) in TestBackend.Environment(args[at + 1]))
+            {
+                info.Environment[key] = value;
+            }
+        }
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -1,14 +1,17 @@
 using System.Text.Json;
 using Coliseum.Capture;
 using Coliseum.Processing;
+using Coliseum.Storage;
+using Coliseum.Storage.Postgres;
 using Coliseum.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Coliseum.Tests.Infrastructure;
 
 /// <summary>
-/// A real SQLite store in a temporary directory, events appended through the real validator, and a
-/// consumer run to the head of the log with the real runner: for testing one consumer's tables.
+/// A real store in a temporary directory (a SQLite file, or a schema of its own on the PostgreSQL test server:
+/// <see cref="TestBackend"/>), events appended through the real validator, and a consumer run to the head of
+/// the log with the real runner: for testing one consumer's tables.
 /// </summary>
 public sealed class ProcessorHarness : IAsyncDisposable
 {
@@ -18,23 +21,30 @@ public sealed class ProcessorHarness : IAsyncDisposable
     /// <summary>Receive times are a fixed clock (not now), so two harnesses fed the same events hold the same log.</summary>
     private long _receivedAt = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
 
-    private ProcessorHarness(string directory, SqlitePassportStore store, ProcessingOptions options)
+    private ProcessorHarness(string directory, IPassportStore log, ProcessingOptions options)
     {
         _directory = directory;
-        Store = store;
+        Log = log;
+        Store = (IProcessorStore)log;
         Options = options;
     }
 
-    public SqlitePassportStore Store { get; }
+    /// <summary>The log (the same object as <see cref="Store"/>).</summary>
+    public IPassportStore Log { get; }
+
+    public IProcessorStore Store { get; }
 
     public ProcessingOptions Options { get; }
 
-    public string DatabasePath => Path.Combine(_directory, "coliseum.db");
+    /// <summary>The database, for <see cref="Sql"/>: the SQLite file, or <c>postgres:&lt;schema&gt;</c>.</summary>
+    public string DatabasePath => TestBackend.Database(_directory);
 
     public static async Task<ProcessorHarness> CreateAsync(ProcessingOptions? options = null)
     {
         var directory = TempDirectory.Create("processor");
-        var store = new SqlitePassportStore(Path.Combine(directory, "coliseum.db"));
+        IPassportStore store = TestBackend.Postgres
+            ? PostgresPassportStore.Open(TestBackend.ServerConnectionString(), TestBackend.SchemaOf(directory))
+            : new SqlitePassportStore(Path.Combine(directory, "coliseum.db"));
         await store.InitializeAsync(CancellationToken.None);
         return new ProcessorHarness(directory, store, options ?? new ProcessingOptions());
     }
@@ -53,7 +63,7 @@ public sealed class ProcessorHarness : IAsyncDisposable
             records.Add(record);
         }
         var inserted = new bool[records.Count];
-        await Store.AppendAsync(records, inserted, CancellationToken.None);
+        await Log.AppendAsync(records, inserted, CancellationToken.None);
     }
 
     /// <summary>Runs <paramref name="consumer"/> until it has applied the whole log; returns how many entries it applied.</summary>
@@ -66,7 +76,7 @@ public sealed class ProcessorHarness : IAsyncDisposable
     }
 
     public ConsumerRunner Runner(Consumer consumer) =>
-        new(consumer, Store, Store, Options, new LogSignal(), NullLogger.Instance, TimeProvider.System);
+        new(consumer, Log, Store, Options, new LogSignal(), NullLogger.Instance, TimeProvider.System);
 
     /// <summary>Rows of a query as strings (NULL as "∅"), each row's columns joined by '|'.</summary>
     public List<string> Rows(string sql) => Sql.Rows(DatabasePath, sql);
@@ -75,7 +85,8 @@ public sealed class ProcessorHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Store.DisposeAsync();
+        await Log.DisposeAsync();
+        TestBackend.Drop(_directory);
         Directory.Delete(_directory, recursive: true);
     }
 }

@@ -12,8 +12,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Coliseum.Tests.Infrastructure;
 
 /// <summary>
-/// A real Coliseum on a loopback port with its own data directory (a real SQLite file), started
-/// in-process through the same <see cref="ColiseumApp.BuildAsync"/> that <c>coliseum serve</c> uses.
+/// A real Coliseum on a loopback port with its own data directory and database (a real SQLite file, or a
+/// schema of its own on the PostgreSQL test server: <see cref="TestBackend"/>), started in-process through the
+/// same <see cref="ColiseumApp.BuildAsync"/> that <c>coliseum serve</c> uses.
 /// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
@@ -35,7 +36,8 @@ public sealed class TestServer : IAsyncDisposable
     public string DataDirectory { get; }
     public Uri Address { get; }
     public HttpClient Client { get; }
-    public string DatabasePath => Path.Combine(DataDirectory, "coliseum.db");
+    /// <summary>The database, for <see cref="Sql"/>: the SQLite file, or <c>postgres:&lt;schema&gt;</c>.</summary>
+    public string DatabasePath => TestBackend.Database(DataDirectory);
     public IServiceProvider Services => _app.Services;
 
     /// <param name="settings">Extra configuration, e.g. <c>["Coliseum:Capture:TrackingPlan"] = "strict"</c>.</param>
@@ -50,6 +52,10 @@ public sealed class TestServer : IAsyncDisposable
             ["Coliseum:DataDirectory"] = dataDirectory,
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in TestBackend.Settings(dataDirectory))
+        {
+            config[key] = value;
+        }
         if (configureKeys)
         {
             config["Coliseum:Keys:Write:0"] = WriteKey;
@@ -99,7 +105,7 @@ public sealed class TestServer : IAsyncDisposable
         return await Client.SendAsync(request);
     }
 
-    /// <summary>Runs a query against the real SQLite file, as the platform's own SQL would.</summary>
+    /// <summary>Runs a query against the real database, as the platform's own SQL would.</summary>
     public T Scalar<T>(string sql) => Sql.Scalar<T>(DatabasePath, sql);
 
     public long LogCount => Scalar<long>("SELECT COUNT(*) FROM passport_entries");
@@ -113,6 +119,7 @@ public sealed class TestServer : IAsyncDisposable
         if (_ownsDirectory)
         {
             // A directory the test handed in is the test's to keep (restarts); one made here is not.
+            TestBackend.Drop(DataDirectory);
             Directory.Delete(DataDirectory, recursive: true);
         }
     }

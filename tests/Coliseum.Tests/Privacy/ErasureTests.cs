@@ -57,7 +57,7 @@ public sealed class ErasureTests
             var board = await QueryClient.OkAsync(server, "/api/coliseum/leaderboards/top_fans_by_spend");
             Assert.DoesNotContain(board.GetProperty("entries").EnumerateArray(), e => e.GetProperty("entity_id").GetString() == Target);
         }
-        var database = Path.Combine(directory, "coliseum.db");
+        var database = TestBackend.Database(directory);
 
         // Nothing anywhere says anything about the user: not their id, device, profile key or e-mail (the audit rows included).
         Assert.Empty(Mentions(database, Target, Device, Email));
@@ -84,9 +84,9 @@ public sealed class ErasureTests
 
         // And a rebuild from the remaining log gives exactly these tables.
         var copy = TempDirectory.Create("erasure-rebuild");
-        File.Copy(database, Path.Combine(copy, "coliseum.db"));
+        TestBackend.CopyDatabase(directory, copy);
         await ExactlyOnceTests.ReplayAsync(copy);
-        Aggregates.Equal(Aggregates.Snapshot(Path.Combine(copy, "coliseum.db")), Aggregates.Snapshot(database));
+        Aggregates.Equal(Aggregates.Snapshot(TestBackend.Database(copy)), Aggregates.Snapshot(database));
         Directory.Delete(copy, recursive: true);
         Directory.Delete(directory, recursive: true);
     }
@@ -118,12 +118,12 @@ public sealed class ErasureTests
             Assert.Equal(HttpStatusCode.Created, again.StatusCode);
             await server.TerminateAsync(TimeSpan.FromSeconds(30));
         }
-        var database = Path.Combine(directory, "coliseum.db");
+        var database = TestBackend.Database(directory);
         Assert.Empty(Mentions(database, Target, Device, Email));
         var copy = TempDirectory.Create("erasure-kill-rebuild");
-        File.Copy(database, Path.Combine(copy, "coliseum.db"));
+        TestBackend.CopyDatabase(directory, copy);
         await ExactlyOnceTests.ReplayAsync(copy);
-        Aggregates.Equal(Aggregates.Snapshot(Path.Combine(copy, "coliseum.db")), Aggregates.Snapshot(database));
+        Aggregates.Equal(Aggregates.Snapshot(TestBackend.Database(copy)), Aggregates.Snapshot(database));
         Directory.Delete(copy, recursive: true);
         Directory.Delete(directory, recursive: true);
     }

@@ -78,9 +78,17 @@ internal static class PrivacyData
     public static List<string> Mentions(string databasePath, params string[] needles)
     {
         var found = new List<string>();
-        foreach (var table in Sql.Column(databasePath, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name"))
+        var postgres = databasePath.StartsWith(TestBackend.Prefix, StringComparison.Ordinal);
+        var schema = postgres ? databasePath[TestBackend.Prefix.Length..] : "";
+        var tables = postgres
+            ? Sql.Column(databasePath, $"SELECT table_name FROM information_schema.tables WHERE table_schema = '{schema}' ORDER BY table_name")
+            : Sql.Column(databasePath, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name");
+        foreach (var table in tables)
         {
-            foreach (var column in Sql.Column(databasePath, $"SELECT name FROM pragma_table_info('{table}')"))
+            var columns = postgres
+                ? Sql.Column(databasePath, $"SELECT column_name FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = '{table}' ORDER BY ordinal_position")
+                : Sql.Column(databasePath, $"SELECT name FROM pragma_table_info('{table}')");
+            foreach (var column in columns)
             {
                 var conditions = string.Join(" OR ", needles.Select(n => $"CAST(\"{column}\" AS TEXT) = '{n}' OR CAST(\"{column}\" AS TEXT) LIKE '%\"{n}\"%' OR CAST(\"{column}\" AS TEXT) LIKE '%:{n}%'"));
                 found.AddRange(Sql.Column(databasePath, $"SELECT CAST(\"{column}\" AS TEXT) FROM \"{table}\" WHERE {conditions} LIMIT 3").Select(v => $"{table}.{column}={v}"));

@@ -30,7 +30,7 @@ public sealed class AttributionTests
         E("concierto.ticket_purchased", user, at, new() { ["eventId"] = "e1", ["ticketId"] = $"t-{user}-{at.ToUnixTimeMilliseconds()}", ["amountCents"] = cents, ["currency"] = currency });
 
     private const string Query = """
-        SELECT conversion_type || '|' || user_id || '|' || model || '|' || source || '|' || COALESCE(medium, '∅') || '|' || COALESCE(campaign, '∅') || '|' || COALESCE(value_cents, '∅') || '|' || COALESCE(currency, '∅')
+        SELECT conversion_type || '|' || user_id || '|' || model || '|' || source || '|' || COALESCE(medium, '∅') || '|' || COALESCE(campaign, '∅') || '|' || COALESCE(CAST(value_cents AS text), '∅') || '|' || COALESCE(currency, '∅')
         FROM conversion_attributions ORDER BY position, model
         """;
 

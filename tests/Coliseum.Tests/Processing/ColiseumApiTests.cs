@@ -31,7 +31,7 @@ public sealed class ColiseumApiTests
         Assert.Equal(["1|a1|2", "2|a2|1"], Sql.Column(server.DatabasePath,
             "SELECT rank || '|' || entity_id || '|' || score FROM coliseum_leaderboards WHERE leaderboard_id = 'top_artists_by_plays' AND time_window = 'all_time' ORDER BY rank"));
         Assert.Equal(["player.track_played|3|1|1|1"], Sql.Column(server.DatabasePath,
-            "SELECT event_type || '|' || COUNT(*) || '|' || processed_by_coliseum || '|' || processed_by_treasury || '|' || processed_by_mediaid FROM passport_entries GROUP BY event_type, processed_by_coliseum"));
+            "SELECT event_type || '|' || COUNT(*) || '|' || CAST(processed_by_coliseum AS integer) || '|' || CAST(processed_by_treasury AS integer) || '|' || CAST(processed_by_mediaid AS integer) FROM passport_entries GROUP BY event_type, processed_by_coliseum, processed_by_treasury, processed_by_mediaid"));
     }
 
     [Fact]
@@ -74,11 +74,20 @@ public sealed class ColiseumApiTests
         }
         await WaitAsync(server, s => s.GetProperty("consumers").EnumerateArray().All(c => c.GetProperty("cursor").GetInt64() == 1));
         // A row that did not come through capture (an old version wrote it): the amount is text.
-        Sql.Scalar<long>(server.DatabasePath, """
-            INSERT INTO passport_log (message_id, event_type, event_category, user_id, metadata, occurred_at, client_at, received_at, source)
-            VALUES ('legacy-1', 'treasury.money_spent', 'treasury', 'u1', '{"amountCents":"five","currency":"usd","reason":"tip"}', 1795600000000, 1795600000000, 1795600000000, 'import')
-            RETURNING position
-            """);
+        Sql.Scalar<long>(server.DatabasePath, TestBackend.Postgres
+            // PostgreSQL's log takes its next position from passport_log_head and keeps message ids unique in a table of their own.
+            ? """
+                WITH h AS (UPDATE passport_log_head SET position = position + 1 WHERE id = 1 RETURNING position),
+                     m AS (INSERT INTO passport_message_ids (message_id, position) SELECT 'legacy-1', position FROM h)
+                INSERT INTO passport_log (position, message_id, event_type, event_category, user_id, metadata, occurred_at, client_at, received_at, source)
+                SELECT h.position, 'legacy-1', 'treasury.money_spent', 'treasury', 'u1', '{"amountCents":"five","currency":"usd","reason":"tip"}', 1795600000000, 1795600000000, 1795600000000, 'import' FROM h
+                RETURNING position
+                """
+            : """
+                INSERT INTO passport_log (message_id, event_type, event_category, user_id, metadata, occurred_at, client_at, received_at, source)
+                VALUES ('legacy-1', 'treasury.money_spent', 'treasury', 'u1', '{"amountCents":"five","currency":"usd","reason":"tip"}', 1795600000000, 1795600000000, 1795600000000, 'import')
+                RETURNING position
+                """);
         using (var response = await server.PostAsync("/api/passport/log", """{"type":"treasury.money_spent","userId":"u1","at":"2026-11-20T11:00:00Z","amountCents":700,"currency":"usd","reason":"tip"}"""))
         {
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);

@@ -198,7 +198,7 @@ public sealed class ColiseumConsumerTests
         var first = harness.Runner(new ColiseumConsumer(harness.Options));
         await first.CatchUpAsync(10, null, CancellationToken.None);
 
-        var other = new ConsumerRunner(new ColiseumConsumer(harness.Options), harness.Store, harness.Store, harness.Options, new LogSignal(),
+        var other = new ConsumerRunner(new ColiseumConsumer(harness.Options), harness.Log, harness.Store, harness.Options, new LogSignal(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System, owner: $"{Environment.MachineName}:{Environment.ProcessId}:other");
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => other.CatchUpAsync(10, null, CancellationToken.None));
         Assert.Contains("is being run by", refused.Message, StringComparison.Ordinal);

@@ -1,3 +1,6 @@
+// PostgreSQL-only already (each test makes its own schema): Coliseum.Tests.Postgres, which compiles these files
+// again with POSTGRES_BACKEND, would only run it a second time.
+#if !POSTGRES_BACKEND
 using System.Text.Json;
 using Coliseum.Capture;
 using Coliseum.Processing;
@@ -73,3 +76,4 @@ public sealed class PostgresLeaseTests
         public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + ahead;
     }
 }
+#endif

@@ -184,7 +184,11 @@ public sealed class TreasuryConsumerTests
     [InlineData("""{"amountCents":500,"currency":"","reason":"tip"}""")]
     [InlineData("""{"amountCents":500,"currency":"USD","reason":"tip"}""")]
     [InlineData("""{"amountCents":500,"currency":7,"reason":"tip"}""")]
+#if POSTGRES_BACKEND
+    [InlineData("""["jsonb refuses text that is not JSON, so the broken row is JSON that is not an object"]""")]
+#else
     [InlineData("""not json""")]
+#endif
     public async Task A_poison_money_event_is_dead_lettered_and_the_events_after_it_still_apply(string metadata)
     {
         await using var harness = await ProcessorHarness.CreateAsync();
@@ -211,7 +215,10 @@ public sealed class TreasuryConsumerTests
             Event("player.track_played", "u1", "2025-08-01T00:00:00Z", """ "trackId":"tr1","artistId":"a1","durationSeconds":200 """),
             Event("coliseum.vote_cast", "u1", "2025-08-01T00:01:00Z", """ "artistId":"a1","eventId":"e1","channel":"app","weight":5 """),
             Event("treasury.money_spent", "u1", "2025-08-01T00:02:00Z", """ "amountCents":100,"currency":"usd","reason":"merch" """));
-        Execute(harness, "UPDATE passport_log SET metadata = 'not json' WHERE position = 1");
+        // jsonb refuses text that is not JSON: on PostgreSQL the broken row is JSON that is not an object.
+        Execute(harness, TestBackend.Postgres
+            ? "UPDATE passport_log SET metadata = '[\"not an object\"]' WHERE position = 1"
+            : "UPDATE passport_log SET metadata = 'not json' WHERE position = 1");
 
         Assert.Equal(3, await harness.RunAsync(new TreasuryConsumer(harness.Options)));
 

@@ -151,7 +151,7 @@ public sealed class ReportsApiTests
                 await ReportClient.LoadAsync(first, [Infrastructure.Events.TrackPlayed(userId: "u1", artistId: "a1")]);
             }
             // As a crash leaves them: one never started, one cut short.
-            Sql.Execute(Path.Combine(directory, "coliseum.db"), """
+            Sql.Execute(TestBackend.Database(directory), """
                 INSERT INTO coliseum_reports (type, params, status, created_at) VALUES ('event', '{"eventId":"e1"}', 'pending', 1);
                 INSERT INTO coliseum_reports (type, params, status, created_at, started_at) VALUES ('passport', '{"userId":"u1","from":"2020-01-01","to":"2020-12-31"}', 'running', 1, 2);
                 """);

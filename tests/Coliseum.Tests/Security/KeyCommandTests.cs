@@ -78,7 +78,7 @@ public sealed class KeyCommandTests
 
         Assert.Equal(2, result.Exit);
         Assert.Contains("matches keys 1, 2; give the id", result.Error, StringComparison.Ordinal);
-        Assert.Equal(0, Sql.Scalar<long>(Path.Combine(directory, "coliseum.db"), "SELECT COUNT(*) FROM coliseum_keys WHERE revoked_at IS NOT NULL"));
+        Assert.Equal(0, Sql.Scalar<long>(TestBackend.Database(directory), "SELECT COUNT(*) FROM coliseum_keys WHERE revoked_at IS NOT NULL"));
     }
 
     private static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));

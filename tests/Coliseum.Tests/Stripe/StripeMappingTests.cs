@@ -41,7 +41,7 @@ public sealed class StripeMappingTests : IAsyncLifetime
         Assert.Equal("stored", answer.GetProperty("outcome").GetString());
         Assert.Equal("stripe:pi_3QJ8cK2eZvKYlo2C0aQyXz12", answer.GetProperty("messageId").GetString());
         Assert.Equal("treasury.money_spent|treasury|fan-7|artist|artist-3|stripe|2025-11-24T16:00:00.000Z|9000|usd|ticket|event-9|pi_3QJ8cK2eZvKYlo2C0aQyXz12|cs_test_a1b2c3d4e5f6g7h8i9j0|evt_1QJ8cL2eZvKYlo2CcheckoutA",
-            Stored("stripe:pi_3QJ8cK2eZvKYlo2C0aQyXz12", "event_type || '|' || event_category || '|' || user_id || '|' || entity_type || '|' || entity_id || '|' || source || '|' || created_at || '|' || "
+            Stored("stripe:pi_3QJ8cK2eZvKYlo2C0aQyXz12", "event_type || '|' || event_category || '|' || user_id || '|' || entity_type || '|' || entity_id || '|' || source || '|' || " + TestBackend.CreatedAtText + " || '|' || "
                 + Meta("amountCents", "currency", "reason", "eventId", "stripePaymentIntentId", "stripeCheckoutSessionId", "stripeEventId")));
     }
 

@@ -30,12 +30,23 @@ internal sealed record BenchOptions
     public int CaptureRate { get; init; } = 2_000;
     /// <summary>SSE subscribers (fanout scenario).</summary>
     public int Subscribers { get; init; } = 1_000;
+    /// <summary>Which parts of the postgres scenario to run (comma-separated; null: all).</summary>
+    public string? Parts { get; init; }
+    /// <summary>Events loaded for the postgres scenario's rebuild part (each backend).</summary>
+    public int RebuildEvents { get; init; } = 50_000;
+    /// <summary>Alternating measurement rounds per backend (postgres scenario's single part).</summary>
+    public int Rounds { get; init; } = 2;
 
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
         for (var i = 1; i + 1 < args.Length; i += 2)
         {
+            if (args[i] == "--parts")
+            {
+                options = options with { Parts = args[i + 1] };
+                continue;
+            }
             var value = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
             options = args[i] switch
             {
@@ -56,6 +67,8 @@ internal sealed record BenchOptions
                 "--subscribers" => options with { Subscribers = value },
                 "--readers" => options with { Readers = value },
                 "--capture-rate" => options with { CaptureRate = value },
+                "--rebuild-events" => options with { RebuildEvents = value },
+                "--rounds" => options with { Rounds = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }

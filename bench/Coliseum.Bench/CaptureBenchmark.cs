@@ -52,22 +52,7 @@ internal static class CaptureBenchmark
     /// <summary>The same rows, validated up front, appended by the store itself in transactions of several sizes.</summary>
     private static async Task<JsonObject> DirectAsync(List<byte[]> bodies, BenchOptions options)
     {
-        var validator = new EventValidator(new CaptureOptions());
-        var records = new List<PassportRecord>(bodies.Count * options.PerBatch);
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var body in bodies)
-        {
-            using var doc = JsonDocument.Parse(body);
-            foreach (var ev in doc.RootElement.GetProperty("events").EnumerateArray())
-            {
-                if (!validator.TryValidate(ev, now, "api", out var record, out var error))
-                {
-                    throw new InvalidOperationException(error.Message);
-                }
-                records.Add(record);
-            }
-        }
-
+        var records = Records(bodies, options.PerBatch);
         var runs = new JsonArray();
         double best = 0;
         foreach (var size in new[] { 500, 2_500, 8_192 })
@@ -89,6 +74,27 @@ internal static class CaptureBenchmark
             runs.Add(new JsonObject { ["eventsPerTransaction"] = size, ["eventsPerSecond"] = Math.Round(rate) });
         }
         return new JsonObject { ["runs"] = runs, ["bestEventsPerSecond"] = Math.Round(best) };
+    }
+
+    /// <summary>The bodies' events as capture stores them: validated by <see cref="EventValidator"/> as the batch endpoint does.</summary>
+    internal static List<PassportRecord> Records(List<byte[]> bodies, int perBatch)
+    {
+        var validator = new EventValidator(new CaptureOptions());
+        var records = new List<PassportRecord>(bodies.Count * perBatch);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var body in bodies)
+        {
+            using var doc = JsonDocument.Parse(body);
+            foreach (var ev in doc.RootElement.GetProperty("events").EnumerateArray())
+            {
+                if (!validator.TryValidate(ev, now, "api", out var record, out var error))
+                {
+                    throw new InvalidOperationException(error.Message);
+                }
+                records.Add(record);
+            }
+        }
+        return records;
     }
 
     private static async Task<JsonObject> HttpBatchAsync(List<byte[]> bodies, BenchOptions options)
@@ -156,7 +162,7 @@ internal static class CaptureBenchmark
         };
     }
 
-    private static JsonObject Delta(JsonObject after, JsonObject before)
+    internal static JsonObject Delta(JsonObject after, JsonObject before)
     {
         var commits = after["commits"]!.GetValue<double>() - before["commits"]!.GetValue<double>();
         var events = after["events"]!.GetValue<double>() - before["events"]!.GetValue<double>();
@@ -168,7 +174,7 @@ internal static class CaptureBenchmark
         };
     }
 
-    private static async Task<(int Status, int Accepted)> PostAsync(HttpClient client, byte[] body)
+    internal static async Task<(int Status, int Accepted)> PostAsync(HttpClient client, byte[] body)
     {
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -212,7 +218,7 @@ internal static class CaptureBenchmark
         return result;
     }
 
-    private static JsonObject Describe(Wrk.Result r) => new()
+    internal static JsonObject Describe(Wrk.Result r) => new()
     {
         ["requestsPerSecond"] = Math.Round(r.RequestsPerSecond),
         ["p50Ms"] = r.P50Ms,

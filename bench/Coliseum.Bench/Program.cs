@@ -11,6 +11,9 @@ using Coliseum.Bench;
 //   ... -- funnel [--events N (1,000,000)] [--index-cost 0|1 (1: a second coliseum rebuild without the funnel index)] [--seed N]
 //   ... -- reads [--events N (100,000 loaded first)] [--readers N (32)] [--capture-rate N (2,000)] [--seconds N (20)]
 //   ... -- fanout [--subscribers N (1,000)] [--seconds N (30 probes)]
+//   ... -- postgres [--parts copy,single,rebuild,three] [--events N (200,000)] [--rebuild-events N (50,000)] [--rounds N (2)]
+//       [--seconds N (10 per single round)] [--warmup-events N] [--warmup-seconds N] [--connections N] [--single-connections N]
+//       (the server: COLISEUM_BENCH_POSTGRES or COLISEUM_TEST_POSTGRES, an Npgsql connection string)
 var scenario = args.Length > 0 ? args[0] : "capture";
 var options = BenchOptions.Parse(args);
 var report = new JsonObject
@@ -32,7 +35,8 @@ try
         "report" => await ReportBenchmark.RunAsync(options),
         "reads" => await QueryBenchmark.RunReadsAsync(options),
         "fanout" => await QueryBenchmark.RunFanoutAsync(options),
-        _ => throw new ArgumentException($"unknown scenario '{scenario}'; try: capture, rebuild, freshness, funnel, report, reads, fanout"),
+        "postgres" => await PostgresBenchmark.RunAsync(options),
+        _ => throw new ArgumentException($"unknown scenario '{scenario}'; try: capture, rebuild, freshness, funnel, report, reads, fanout, postgres"),
     };
 }
 finally

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Coliseum.Capture;
 using Coliseum.Processing;
+using Coliseum.Storage;
 using Coliseum.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -38,7 +39,7 @@ internal static class RebuildBenchmark
         // is measured) and once after the rebuild, so the figure brackets the rebuild's conditions.
         await BaselineAsync(store, batch);
         var before = await BaselineAsync(store, batch);
-        var rebuild = await RebuildAsync(store, processing, events);
+        var rebuild = await RebuildAsync(store, store, processing, events);
         var after = await BaselineAsync(store, batch);
         var baselineRate = (before.Rate + after.Rate) / 2;
         result["baseline"] = new JsonObject
@@ -73,7 +74,7 @@ internal static class RebuildBenchmark
     }
 
     /// <summary>Generates, validates and appends the workload in transactions of 5,000 (not part of the measured figures).</summary>
-    internal static async Task<JsonObject> LoadAsync(SqlitePassportStore store, int events, int seed)
+    internal static async Task<JsonObject> LoadAsync(IPassportStore store, int events, int seed)
     {
         Scratch.Progress($"generating and appending {events:N0} events");
         var catalogue = new MusicCatalogue(seed, StartMs, SpanMs);
@@ -191,11 +192,11 @@ internal static class RebuildBenchmark
     }
 
     /// <summary>Every consumer <see cref="Processor"/> runs, each reset then caught up to the head, one after another.</summary>
-    private static async Task<JsonObject> RebuildAsync(SqlitePassportStore store, ProcessingOptions processing, int events)
+    internal static async Task<JsonObject> RebuildAsync(IPassportStore log, IProcessorStore store, ProcessingOptions processing, int events)
     {
         var times = new PhaseTimes();
-        var timed = new TimedStore(store, store, times);
-        var real = new Processor(store, store, processing, new LogSignal(), NullLoggerFactory.Instance, TimeProvider.System);
+        var timed = new TimedStore(log, store, times);
+        var real = new Processor(log, store, processing, new LogSignal(), NullLoggerFactory.Instance, TimeProvider.System);
         var consumers = real.Runners.Select(r => (Consumer)new TimedConsumer(r.Consumer, times)).ToArray();
         var processor = new Processor(timed, timed, processing, new LogSignal(), NullLoggerFactory.Instance, TimeProvider.System, consumers);
 

@@ -51,6 +51,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         using var client = new HttpClient { BaseAddress = server.Address };
         for (var i = 0; i < 600; i++)
         {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"coliseum serve exited with code {process.ExitCode} before answering /healthz (its stderr is above)");
+            }
             try
             {
                 if ((await client.GetAsync("/healthz")).IsSuccessStatusCode)

@@ -43,6 +43,13 @@ public sealed class PostgresLeaseTests
               AND classid = CAST(hashtext(current_schema()) AS oid) AND objid = CAST(hashtext('consumer:coliseum') AS oid)
             """);
         Assert.Equal(1, ended);
+        // pg_terminate_backend only signals the backend; its locks go when it has exited.
+        var gone = System.Diagnostics.Stopwatch.StartNew();
+        while (await schema.ScalarAsync<long>(HeldLocks) > 0)
+        {
+            Assert.True(gone.Elapsed < TimeSpan.FromSeconds(10), "the terminated session still holds its lock");
+            await Task.Delay(10);
+        }
         Assert.Equal(0, await second.CatchUpAsync(100, null, CancellationToken.None));
         Assert.Equal("host-b:2:second", await schema.ScalarAsync<string>("SELECT lease_owner FROM consumer_cursors WHERE name = 'coliseum'"));
 
@@ -52,8 +59,10 @@ public sealed class PostgresLeaseTests
         Assert.Equal(1, await second.CatchUpAsync(100, null, CancellationToken.None));
         Assert.Equal(2, await schema.ScalarAsync<long>("SELECT COUNT(*) FROM coliseum_metrics WHERE seq = 0"));
         await second.ReleaseAsync(CancellationToken.None);
-        Assert.Equal(0, await schema.ScalarAsync<long>("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = CAST(hashtext(current_schema()) AS oid)"));
+        Assert.Equal(0, await schema.ScalarAsync<long>(HeldLocks));
     }
+
+    private const string HeldLocks = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = CAST(hashtext(current_schema()) AS oid)";
 
     private static ConsumerRunner Runner(PostgresPassportStore store, ProcessingOptions options, string owner, TimeProvider time) =>
         new(new ColiseumConsumer(options), store, store, options, new LogSignal(), NullLogger.Instance, time, owner);

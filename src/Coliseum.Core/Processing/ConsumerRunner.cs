@@ -51,7 +51,24 @@ public sealed partial class ConsumerRunner
     /// <summary>Events applied per second over the last ten seconds, in this process.</summary>
     public double EventsPerSecond => _rate.PerSecond(Second);
 
+    private static readonly TimeSpan StandbyRetry = TimeSpan.FromSeconds(1);
+
     private long Second => _time.GetTimestamp() / _time.TimestampFrequency;
+
+    /// <summary>
+    /// The longest sleep of an idle loop: <c>IdlePollMilliseconds</c>, or longer while other processes' commits
+    /// wake this one too (PostgreSQL's NOTIFY, <see cref="LogSignal.Pushed"/>) and the poll is only a fallback;
+    /// never above a third of the lease, which an idle loop renews.
+    /// </summary>
+    private double LongestIdle
+    {
+        get
+        {
+            var lease = _options.LeaseSeconds * 1000.0 / 3;
+            var poll = _signal.Pushed ? Math.Max(_options.IdlePollMilliseconds, _options.LeaseSeconds * 1000.0 / 4) : _options.IdlePollMilliseconds;
+            return Math.Min(poll, lease);
+        }
+    }
 
     /// <summary>Keeps the consumer caught up until <paramref name="stop"/> fires; waits for the lease while another process holds it.</summary>
     public async Task RunAsync(CancellationToken stop)
@@ -63,9 +80,10 @@ public sealed partial class ConsumerRunner
             {
                 if (!await _lease.EnsureAsync(stop).ConfigureAwait(false))
                 {
+                    // Standby: ask again every second, so this process takes over soon after the holder dies.
                     _consumer.Invalidate();
                     _cursor = -1;
-                    await Task.Delay(TimeSpan.FromSeconds(1), _time, stop).ConfigureAwait(false);
+                    await Task.Delay(StandbyRetry, _time, stop).ConfigureAwait(false);
                     continue;
                 }
                 var next = _signal.Next;
@@ -77,7 +95,7 @@ public sealed partial class ConsumerRunner
                 }
                 // Idle: a commit wakes us at once; otherwise poll now and then (other processes may append).
                 await Task.WhenAny(next, Task.Delay(idle, _time, stop)).ConfigureAwait(false);
-                idle = TimeSpan.FromMilliseconds(Math.Min(idle.TotalMilliseconds * 2, _options.IdlePollMilliseconds));
+                idle = TimeSpan.FromMilliseconds(Math.Min(idle.TotalMilliseconds * 2, LongestIdle));
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

@@ -13,6 +13,18 @@ public sealed class LogSignal
     /// <summary>Completes when the log next grows (after the moment this is read).</summary>
     public Task Next => Volatile.Read(ref _next).Task;
 
-    /// <summary>Called after a commit that stored at least one new entry.</summary>
+    /// <summary>
+    /// True while commits made by other processes on the same database wake this signal too (a PostgreSQL
+    /// <c>LISTEN</c> connection is up); the consumers' idle poll is then only a fallback and may be slower.
+    /// </summary>
+    public bool Pushed
+    {
+        get => Volatile.Read(ref _pushed);
+        set => Volatile.Write(ref _pushed, value);
+    }
+
+    private bool _pushed;
+
+    /// <summary>Called after a commit that stored at least one new entry (here, or in another process when <see cref="Pushed"/>).</summary>
     public void Notify() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 }

@@ -10,7 +10,7 @@ namespace Coliseum.Storage.Postgres;
 /// to one database at once. An append holds the one-row <c>passport_log_head</c> lock from taking its positions
 /// until it commits, so positions become visible in commit order and a reader never skips one that commits
 /// late; the price is that appends from every process queue behind each other (one lock per group commit).
-/// The data source belongs to the caller (disposing the store leaves it open) unless the store was made by
+/// Each commit sends a NOTIFY (<see cref="Processing.Notifications"/>). The data source belongs to the caller (disposing the store leaves it open) unless the store was made by
 /// <see cref="Open"/>.
 /// </summary>
 public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, string schema) : IPassportStore
@@ -108,7 +108,7 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         {
             ids[n] = records[candidates[n]].MessageId;
         }
-        await using var claim = new NpgsqlCommand("""
+        await using var claim = new NpgsqlCommand($$"""
             WITH input AS (
                 SELECT t.id, t.n FROM unnest(@ids) WITH ORDINALITY AS t(id, n)
                 WHERE NOT EXISTS (SELECT 1 FROM passport_message_ids m WHERE m.message_id = t.id)
@@ -119,7 +119,10 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
             ), advanced AS (
                 UPDATE passport_log_head SET position = @head + (SELECT count(*) FROM stored) WHERE id = 1
             )
-            SELECT n FROM numbered ORDER BY n
+            SELECT n FROM numbered ORDER BY n;
+            -- Delivered at commit to every process listening on this database (PostgresWakeups); the schema in the
+            -- payload tells them apart when several Coliseums share one database. Rolled back with the transaction.
+            SELECT pg_notify('{{Processing.Notifications.Channel}}', current_schema() || ' log ' || CAST(position AS text)) FROM passport_log_head WHERE id = 1;
             """, connection, transaction);
         claim.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
         claim.Parameters.Add(new NpgsqlParameter("head", NpgsqlDbType.Bigint) { Value = head });

@@ -122,6 +122,7 @@ public static class ColiseumApp
         builder.Services.AddSingleton((IProcessorStore)store);
         await SecuritySetup.AddAsync(builder, StorageSetup.KeyStore(store), dataDirectory, cancellationToken);
         builder.Services.AddSingleton(await Suppressions.LoadAsync((IProcessorStore)store, cancellationToken));
+        builder.Services.AddSeveralProcesses(store);
         var userTokens = new UserTokens(tokens, TimeProvider.System);
         builder.Services.AddSingleton(_ => userTokens);
 

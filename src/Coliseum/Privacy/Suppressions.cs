@@ -18,21 +18,62 @@ internal sealed class Suppressions
     private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("coliseum.events.suppressed", "{event}", "Events acknowledged and dropped because their user asked to be erased and suppressed");
 
     private FrozenSet<string> _hashes;
+    private (long Count, long Newest) _version;
 
-    private Suppressions(IEnumerable<string> hashes) => _hashes = hashes.ToFrozenSet(StringComparer.Ordinal);
+    private Suppressions(IEnumerable<string> hashes, (long, long) version)
+    {
+        _hashes = hashes.ToFrozenSet(StringComparer.Ordinal);
+        _version = version;
+    }
 
-    /// <summary>Reads the suppressed hashes at start (the list changes only through erasures, which <see cref="Add"/> them).</summary>
+    /// <summary>
+    /// Reads the suppressed hashes at start. The list changes only through erasures: this process's
+    /// <see cref="Add"/> them at once; another process's are picked up by <see cref="RefreshAsync"/>.
+    /// </summary>
     public static async Task<Suppressions> LoadAsync(IProcessorStore store, CancellationToken cancellationToken)
     {
-        var hashes = new List<string>();
         await using var connection = await store.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        var version = await VersionAsync(connection, cancellationToken).ConfigureAwait(false);
+        return new Suppressions(await ReadAsync(connection, cancellationToken).ConfigureAwait(false), version);
+    }
+
+    /// <summary>Re-reads the list when rows were added since it was read (rows are never deleted); true when it did.</summary>
+    public async Task<bool> RefreshAsync(IProcessorStore store, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        var version = await VersionAsync(connection, cancellationToken).ConfigureAwait(false);
+        if (version == _version)
+        {
+            return false;
+        }
+        var hashes = await ReadAsync(connection, cancellationToken).ConfigureAwait(false);
+        lock (this)
+        {
+            // Hashes added here meanwhile stay: the union is never smaller than either.
+            _hashes = _hashes.Union(hashes).ToFrozenSet(StringComparer.Ordinal);
+            _version = version;
+        }
+        return true;
+    }
+
+    private static async Task<(long, long)> VersionAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = Db.Command(connection, null, "SELECT COUNT(*), COALESCE(MAX(request_id), 0) FROM privacy_suppressions");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (Db.Int64(reader, 0) ?? 0, Db.Int64(reader, 1) ?? 0);
+    }
+
+    private static async Task<List<string>> ReadAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
+    {
+        var hashes = new List<string>();
         await using var command = Db.Command(connection, null, "SELECT user_hash FROM privacy_suppressions");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             hashes.Add(reader.GetString(0));
         }
-        return new Suppressions(hashes);
+        return hashes;
     }
 
     /// <summary>Lower-case hex SHA-256 of the UTF-8 user id: what the audit and suppression tables hold instead of the id.</summary>

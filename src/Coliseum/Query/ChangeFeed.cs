@@ -9,27 +9,35 @@ namespace Coliseum.Query;
 /// API serves moves with it) and the head of the log. This process's own commits are seen at once; a
 /// poll of <c>consumer_cursors</c> and the log head also sees commits made by other processes on the
 /// same database. Readers take <see cref="Next"/> before they read, then wait on it: no change is missed.
+/// On PostgreSQL, other processes' commits arrive as notifications (<see cref="Hosting.PostgresWakeups"/>
+/// calls <see cref="Wake"/> and <see cref="ObserveHead"/>), and the poll, then only a fallback, slows down.
 /// </summary>
 public sealed partial class ChangeFeed : BackgroundService
 {
     private const int RateSamples = 64;
+
+    /// <summary>The fallback poll while notifications arrive (they carry every change; the poll covers a lost one).</summary>
+    private const int PushedPollMilliseconds = 5_000;
 
     private readonly IPassportStore _log;
     private readonly IProcessorStore _store;
     private readonly QueryOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ChangeFeed> _logger;
+    private readonly LogSignal _signal;
     private readonly (long At, long Head)[] _samples = new (long, long)[RateSamples];
     private readonly Lock _sampleLock = new();
     private int _sampleCount;
     private int _sampleNext;
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _cursor = -1;
     private long _head = -1;
     private long _epoch;
 
-    public ChangeFeed(IPassportStore log, IProcessorStore store, Processor processor, QueryOptions options, TimeProvider time, ILogger<ChangeFeed> logger)
+    public ChangeFeed(IPassportStore log, IProcessorStore store, Processor processor, QueryOptions options, TimeProvider time, ILogger<ChangeFeed> logger, LogSignal signal)
     {
+        _signal = signal;
         _log = log;
         _store = store;
         _options = options;
@@ -46,7 +54,9 @@ public sealed partial class ChangeFeed : BackgroundService
 
     /// <summary>
     /// Changes whenever the consumers' state was dropped to be rebuilt (a privacy erasure): the cursor then
-    /// climbs back to values it had before, so a cache must match this as well as the cursor.
+    /// climbs back to values it had before, so a cache must match this as well as the cursor. It is the number
+    /// of erasures that reset a consumer (<c>privacy_requests</c>), so every process on one database learns it
+    /// with the cursor, and it only grows.
     /// </summary>
     public long Epoch => Interlocked.Read(ref _epoch);
 
@@ -93,6 +103,9 @@ public sealed partial class ChangeFeed : BackgroundService
         }
     }
 
+    /// <summary>Asks for a refresh from the database now (another process committed; coalesced while one runs).</summary>
+    public void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
     public void ObserveCursor(long cursor)
     {
         if (Interlocked.Exchange(ref _cursor, cursor) != cursor)
@@ -101,7 +114,24 @@ public sealed partial class ChangeFeed : BackgroundService
         }
     }
 
-    private void ObserveHead(long head)
+    /// <summary>A head seen in a notification: the log only grows, so an older one arriving late changes nothing.</summary>
+    public void ObserveHead(long head)
+    {
+        var seen = Volatile.Read(ref _head);
+        while (head > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _head, head, seen);
+            if (was == seen)
+            {
+                Notify();
+                return;
+            }
+            seen = was;
+        }
+    }
+
+    /// <summary>A polled head, also a sample for <see cref="EventsPerSecond"/> (notifications come too often to be samples).</summary>
+    private void SampleHead(long head)
     {
         lock (_sampleLock)
         {
@@ -109,9 +139,21 @@ public sealed partial class ChangeFeed : BackgroundService
             _sampleNext = (_sampleNext + 1) % RateSamples;
             _sampleCount = Math.Min(_sampleCount + 1, RateSamples);
         }
-        if (Interlocked.Exchange(ref _head, head) != head)
+        ObserveHead(head);
+    }
+
+    private void ObserveEpoch(long epoch)
+    {
+        var seen = Interlocked.Read(ref _epoch);
+        while (epoch > seen)
         {
-            Notify();
+            var was = Interlocked.CompareExchange(ref _epoch, epoch, seen);
+            if (was == seen)
+            {
+                Notify();
+                return;
+            }
+            seen = was;
         }
     }
 
@@ -120,18 +162,34 @@ public sealed partial class ChangeFeed : BackgroundService
     /// <summary>Reads the cursor and head now (also what the background poll does).</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await _store.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        var cursor = await Db.ScalarAsync(connection, null, "SELECT position FROM consumer_cursors WHERE name = @name", cancellationToken, ("@name", ColiseumConsumer.ConsumerName)).ConfigureAwait(false);
+        long cursor;
+        long epoch;
+        await using (var connection = await _store.OpenReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // One statement, one snapshot: an erasure moves the cursor back and adds its request in one commit,
+            // and the epoch must change no later than the cursor does (else a reader could match an old cache).
+            await using var command = Db.Command(connection, null, """
+                SELECT (SELECT position FROM consumer_cursors WHERE name = @name),
+                       (SELECT COUNT(*) FROM privacy_requests WHERE consumers_reset <> '')
+                """, ("@name", ColiseumConsumer.ConsumerName));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            cursor = Db.Int64(reader, 0) ?? 0;
+            epoch = Db.Int64(reader, 1) ?? 0;
+        }
+        ObserveEpoch(epoch);
         ObserveCursor(cursor);
-        ObserveHead(await _log.GetHeadAsync(cancellationToken).ConfigureAwait(false));
+        SampleHead(await _log.GetHeadAsync(cancellationToken).ConfigureAwait(false));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.PollMilliseconds), _time);
         var failing = false;
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
+            // Taken before the read, so a notification that arrives during it asks for one more.
+            var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _wake, wake);
             try
             {
                 await RefreshAsync(stoppingToken).ConfigureAwait(false);
@@ -145,8 +203,9 @@ public sealed partial class ChangeFeed : BackgroundService
                 }
                 failing = true;
             }
+            var poll = _signal.Pushed ? Math.Max(_options.PollMilliseconds, PushedPollMilliseconds) : _options.PollMilliseconds;
+            await Task.WhenAny(wake.Task, Task.Delay(TimeSpan.FromMilliseconds(poll), _time, stoppingToken)).ConfigureAwait(false);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Could not read the consumer cursor and log head for the live streams: {Error}")]

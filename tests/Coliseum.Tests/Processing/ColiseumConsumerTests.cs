@@ -203,7 +203,9 @@ public sealed class ColiseumConsumerTests
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => other.CatchUpAsync(10, null, CancellationToken.None));
         Assert.Contains("is being run by", refused.Message, StringComparison.Ordinal);
 
-        // A lease left by a process that no longer exists on this machine is taken at once.
+        // A lease left by a process that no longer exists on this machine is taken at once. The holder goes
+        // first (on PostgreSQL its advisory-lock session ends with it; the row alone says it is alive for ages).
+        await first.ReleaseAsync(CancellationToken.None);
         Sql.Execute(harness.DatabasePath, $"UPDATE consumer_cursors SET lease_owner = '{Environment.MachineName}:999999:gone', lease_until = 99999999999999 WHERE name = 'coliseum'");
         await harness.AppendAsync(Play("u2", "a1", "2026-11-20T10:00:00Z"));
         Assert.Equal(1, await other.CatchUpAsync(10, null, CancellationToken.None));

@@ -6,7 +6,7 @@ namespace Coliseum.Bench;
 /// <summary>
 /// Issue 5's PostgreSQL figures, each beside a baseline measured in the same run:
 /// <list type="bullet">
-/// <item><c>copy</c>: batch capture over HTTP vs. binary COPY of the same rows straight into a plain table (target ≥ 0.5×),
+/// <item><c>copy</c>: batch capture over HTTP vs. binary COPY of the same rows straight into passport_log (target ≥ 0.5×; a plain unindexed table beside),
 /// with the store's own appends in between;</item>
 /// <item><c>single</c>: single-event capture on SQLite and on PostgreSQL, alternating;</item>
 /// <item><c>rebuild</c>: every consumer rebuilt from the same log on SQLite and on PostgreSQL;</item>

@@ -17,6 +17,8 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
 {
     private bool _ownsDataSource;
 
+    static PostgresPassportStore() => Processing.BulkStatement.Register(PostgresBulkBackend.Instance);
+
     /// <summary>A store on its own data source (search_path = <paramref name="schema"/>), closed with the store.</summary>
     public static PostgresPassportStore Open(string connectionString, string schema) =>
         new(PostgresDataSource.Create(connectionString, schema), schema) { _ownsDataSource = true };

@@ -15,12 +15,18 @@ public sealed class OverloadTests
             ["Coliseum:Capture:MaxBatchEvents"] = "10",
             ["Coliseum:Capture:MaxPendingEvents"] = "20",
         });
-        // Another client holds the database's write lock, so the writer cannot commit and work queues up.
-        using var blocker = new SqliteConnection($"Data Source={server.DatabasePath};Pooling=False");
-        blocker.Open();
+        // Another client holds the database's write lock (SQLite's writer lock; PostgreSQL's log head, which every
+        // append locks first), so the writer cannot commit and work queues up.
+        using System.Data.Common.DbConnection blocker = TestBackend.Postgres
+            ? TestBackend.Open(TestBackend.SchemaOf(server.DataDirectory))
+            : new SqliteConnection($"Data Source={server.DatabasePath};Pooling=False");
+        if (blocker.State != System.Data.ConnectionState.Open)
+        {
+            blocker.Open();
+        }
         using (var begin = blocker.CreateCommand())
         {
-            begin.CommandText = "BEGIN IMMEDIATE";
+            begin.CommandText = TestBackend.Postgres ? "BEGIN; SELECT position FROM passport_log_head WHERE id = 1 FOR UPDATE" : "BEGIN IMMEDIATE";
             begin.ExecuteNonQuery();
         }
 

@@ -213,7 +213,7 @@ public sealed class MigrateDataTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Migrate_data_interrupted_with_ctrl_c_leaves_a_prefix_that_a_second_run_completes()
+    public async Task Migrate_data_interrupted_by_a_signal_leaves_a_prefix_that_a_second_run_completes()
     {
         await FillSourceAsync(60_000);
         var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -234,8 +234,10 @@ public sealed class MigrateDataTests : IAsyncLifetime
             }
             await Task.Delay(20);
         }
-        // What Ctrl-C sends. (Children of the test host start with SIGINT handled by default: only SIGPIPE is ignored.)
-        var sent = Kill(process.Id, SigInt);
+        // SIGTERM, what an orchestrator sends; Ctrl-C (SIGINT) goes to the same handler. Not SIGINT here: a process
+        // started in the background by a non-interactive shell inherits SIGINT ignored (POSIX), as CI may start
+        // the tests, and then the copy would finish instead of stopping.
+        var sent = Kill(process.Id, SigTerm);
         Assert.True(sent == 0, $"kill({process.Id}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}, exited {process.HasExited}");
         await process.WaitForExitAsync();
         var error = await stderr;
@@ -251,7 +253,7 @@ public sealed class MigrateDataTests : IAsyncLifetime
         await AssertLogsEqualAsync();
     }
 
-    private const int SigInt = 2;
+    private const int SigTerm = 15;
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);

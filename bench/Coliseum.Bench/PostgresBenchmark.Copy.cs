@@ -131,7 +131,7 @@ internal static partial class PostgresBenchmark
         }
     }
 
-    private const string CopyColumns = "position, message_id, event_type, event_category, user_id, anonymous_id, session_id, device_id, entity_type, entity_id, metadata, context, occurred_at, client_at, sent_at, received_at, source, warnings";
+    private const string CopyColumns = Coliseum.Storage.StoreRows.EntryColumns;
 
     /// <summary>
     /// COPYs <paramref name="records"/> into <paramref name="table"/> in transactions of <paramref name="chunk"/> rows;
@@ -161,7 +161,7 @@ internal static partial class PostgresBenchmark
             {
                 for (var i = offset; i < end; i++)
                 {
-                    WriteRow(importer, i + 1, records[i]);
+                    PostgresPassportStore.WriteRow(importer, records[i], i + 1); // exactly as the store writes it
                 }
                 await importer.CompleteAsync();
             }
@@ -225,53 +225,6 @@ internal static partial class PostgresBenchmark
         }
     }
 
-    /// <summary>A row as the store's COPY writes it (same types, same conversions, the importer's synchronous calls).</summary>
-    private static void WriteRow(NpgsqlBinaryImporter importer, long position, PassportRecord r)
-    {
-        importer.StartRow();
-        importer.Write(position, NpgsqlDbType.Bigint);
-        importer.Write(r.MessageId, NpgsqlDbType.Text);
-        importer.Write(r.EventType, NpgsqlDbType.Text);
-        importer.Write(r.EventCategory, NpgsqlDbType.Text);
-        foreach (var text in new[] { r.UserId, r.AnonymousId, r.SessionId, r.DeviceId, r.EntityType, r.EntityId })
-        {
-            Text(importer, text);
-        }
-        importer.Write(System.Text.Encoding.UTF8.GetString(r.Metadata), NpgsqlDbType.Jsonb);
-        if (r.Context is null)
-        {
-            importer.WriteNull();
-        }
-        else
-        {
-            importer.Write(System.Text.Encoding.UTF8.GetString(r.Context), NpgsqlDbType.Jsonb);
-        }
-        importer.Write(r.OccurredAt, NpgsqlDbType.Bigint);
-        importer.Write(r.ClientAt, NpgsqlDbType.Bigint);
-        if (r.SentAt is { } sentAt)
-        {
-            importer.Write(sentAt, NpgsqlDbType.Bigint);
-        }
-        else
-        {
-            importer.WriteNull();
-        }
-        importer.Write(r.ReceivedAt, NpgsqlDbType.Bigint);
-        importer.Write(r.Source, NpgsqlDbType.Text);
-        Text(importer, r.Warnings);
-    }
-
-    private static void Text(NpgsqlBinaryImporter importer, string? value)
-    {
-        if (value is null)
-        {
-            importer.WriteNull();
-        }
-        else
-        {
-            importer.Write(value, NpgsqlDbType.Text);
-        }
-    }
 
     /// <summary>The store itself on a fresh schema, one append per <paramref name="size"/> records, as the group commit calls it.</summary>
     private static async Task<double> StoreAppendAsync(string connection, List<PassportRecord> records, int size)

@@ -206,7 +206,8 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static void WriteRow(NpgsqlBinaryImporter importer, PassportRecord r, long position)
+    /// <summary>One log row in COPY's column order (<see cref="StoreRows.EntryColumns"/>); the benchmark's COPY baseline writes its rows with it too.</summary>
+    internal static void WriteRow(NpgsqlBinaryImporter importer, PassportRecord r, long position)
     {
         importer.StartRow();
         importer.Write(position, NpgsqlDbType.Bigint);

@@ -102,6 +102,12 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
     /// Stores the message ids of <paramref name="candidates"/> that are not stored yet, numbered head+1, head+2, …
     /// in list order, advances passport_log_head past them, and returns their indexes in order.
     /// </summary>
+    /// <remarks>
+    /// Most batches hold no id that is stored already, so the first try inserts them all at head+1… with
+    /// <c>ON CONFLICT DO NOTHING</c>, one index operation per id, inside a savepoint. When every id went in, that
+    /// is the answer. When one was a duplicate, the numbering would have a gap: the savepoint is rolled back and
+    /// <see cref="ClaimNewIdsAsync"/> numbers only the new ones (an anti-join first, which costs about as much again).
+    /// </remarks>
     private static async Task<List<int>> ClaimIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PassportRecord> records,
         List<int> candidates, long head, CancellationToken cancellationToken)
     {
@@ -110,6 +116,43 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         {
             ids[n] = records[candidates[n]].MessageId;
         }
+        await using (var fast = new NpgsqlCommand($$"""
+            SAVEPOINT claim;
+            WITH stored AS (
+                INSERT INTO passport_message_ids (message_id, position)
+                SELECT t.id, @head + t.n FROM unnest(@ids) WITH ORDINALITY AS t(id, n)
+                ON CONFLICT (message_id) DO NOTHING RETURNING position
+            ), advanced AS (
+                UPDATE passport_log_head SET position = @head + (SELECT count(*) FROM stored) WHERE id = 1
+            )
+            SELECT count(*) FROM stored;
+            {{Notify}}
+            """, connection, transaction))
+        {
+            fast.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
+            fast.Parameters.Add(new NpgsqlParameter("head", NpgsqlDbType.Bigint) { Value = head });
+            if ((long)(await fast.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == ids.Length)
+            {
+                return candidates;
+            }
+        }
+        await using (var undo = new NpgsqlCommand("ROLLBACK TO SAVEPOINT claim", connection, transaction))
+        {
+            await undo.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return await ClaimNewIdsAsync(connection, transaction, candidates, ids, head, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Delivered at commit to every process listening on this database (PostgresWakeups); the schema in the payload
+    /// tells them apart when several Coliseums share one database. Rolled back with the transaction (or savepoint).
+    /// </summary>
+    private const string Notify =
+        $"SELECT pg_notify('{Processing.Notifications.Channel}', current_schema() || ' log ' || CAST(position AS text)) FROM passport_log_head WHERE id = 1;";
+
+    /// <summary>The claim when some ids are stored already: only the new ones are numbered, in list order.</summary>
+    private static async Task<List<int>> ClaimNewIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<int> candidates, string[] ids, long head, CancellationToken cancellationToken)
+    {
         await using var claim = new NpgsqlCommand($$"""
             WITH input AS (
                 SELECT t.id, t.n FROM unnest(@ids) WITH ORDINALITY AS t(id, n)
@@ -122,9 +165,7 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
                 UPDATE passport_log_head SET position = @head + (SELECT count(*) FROM stored) WHERE id = 1
             )
             SELECT n FROM numbered ORDER BY n;
-            -- Delivered at commit to every process listening on this database (PostgresWakeups); the schema in the
-            -- payload tells them apart when several Coliseums share one database. Rolled back with the transaction.
-            SELECT pg_notify('{{Processing.Notifications.Channel}}', current_schema() || ' log ' || CAST(position AS text)) FROM passport_log_head WHERE id = 1;
+            {{Notify}}
             """, connection, transaction);
         claim.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
         claim.Parameters.Add(new NpgsqlParameter("head", NpgsqlDbType.Bigint) { Value = head });

@@ -102,10 +102,20 @@ public sealed class ReportsApiTests
         await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Coliseum:Reports:MaxPending"] = "1" });
         var queue = server.Services.GetRequiredService<ReportQueue>();
         var store = server.Services.GetRequiredService<IProcessorStore>();
-        // Hold the database's write lock: the first report takes the only slot, then waits to insert its row.
+        // Hold the database's write lock (SQLite has one writer; on PostgreSQL, lock the reports table against
+        // inserts): the first report takes the only slot, then waits to insert its row.
         var gate = new TaskCompletionSource();
         var holding = new TaskCompletionSource();
-        var hold = store.WriteAsync(async (_, _) => { holding.SetResult(); await gate.Task; return 0; }, CancellationToken.None);
+        var hold = store.WriteAsync(async (connection, transaction) =>
+        {
+            if (TestBackend.Postgres)
+            {
+                await Db.ExecuteAsync(connection, transaction, "LOCK TABLE coliseum_reports IN EXCLUSIVE MODE", CancellationToken.None);
+            }
+            holding.SetResult();
+            await gate.Task;
+            return 0;
+        }, CancellationToken.None);
         await holding.Task;
         var first = ReportClient.SendAsync(server, HttpMethod.Post, Reports, TestServer.ReadKey, """{"type":"event","params":{"eventId":"e1"}}""");
         var deadline = DateTime.UtcNow.AddSeconds(30);

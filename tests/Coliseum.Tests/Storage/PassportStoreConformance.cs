@@ -142,6 +142,19 @@ public abstract class PassportStoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Duplicates_leave_no_gap_positions_run_one_to_n_and_the_head_is_the_last()
+    {
+        await AppendAsync(_store, Record("a"), Record("b"));
+        // A retry in the middle of a batch, and a repeat inside it: only c and d are new.
+        var inserted = await AppendAsync(_store, Record("c"), Record("a"), Record("d"), Record("c"));
+
+        Assert.Equal([true, false, true, false], inserted);
+        var entries = await _store.ReadAsync(0, 100, CancellationToken.None);
+        Assert.Equal(["1 a", "2 b", "3 c", "4 d"], entries.Select(e => $"{e.Position} {e.Record.MessageId}"));
+        Assert.Equal(4, await _store.GetHeadAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Find_returns_null_for_an_unknown_message_id() =>
         Assert.Null(await _store.FindAsync("never-sent", CancellationToken.None));
 

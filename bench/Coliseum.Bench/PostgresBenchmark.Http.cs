@@ -70,34 +70,8 @@ internal static partial class PostgresBenchmark
             var cpuServers = servers.Select(s => CpuTime.OfProcess(s.Pid)).ToArray();
             var cpuPostgres = CpuTime.OfPostgres(s_postmaster);
             var cpuBench = CpuTime.OfProcess(Environment.ProcessId);
-            var next = -1;
-            var accepted = 0L;
-            var retries = 0L;
             var started = Stopwatch.GetTimestamp();
-            await Task.WhenAll(Enumerable.Range(0, connections).Select(async k =>
-            {
-                var client = clients[k % clients.Length];
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < bodies.Count)
-                {
-                    while (true)
-                    {
-                        var (status, count) = await CaptureBenchmark.PostAsync(client, bodies[i]);
-                        if (status == 503)
-                        {
-                            Interlocked.Increment(ref retries);
-                            await Task.Delay(50);
-                            continue;
-                        }
-                        if (status != 200)
-                        {
-                            throw new InvalidOperationException($"batch answered {status}");
-                        }
-                        Interlocked.Add(ref accepted, count);
-                        break;
-                    }
-                }
-            }));
+            var (accepted, retries) = await CaptureBenchmark.SendAllAsync(bodies, connections, k => clients[k % clients.Length]);
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var cpu = new JsonObject
             {

@@ -285,38 +285,17 @@ public sealed partial class EventValidator(CaptureOptions options, Privacy.Priva
     /// </summary>
     private static string? NulProperty(JsonElement ev)
     {
-        if (!HasNul(JsonMarshal.GetRawUtf8Value(ev)))
+        if (!JsonNul.HasEscape(JsonMarshal.GetRawUtf8Value(ev)))
         {
             return null;
         }
         foreach (var property in ev.EnumerateObject())
         {
-            if (HasNul(JsonMarshal.GetRawUtf8Value(property.Value)) || property.Name.Contains('\0', StringComparison.Ordinal))
+            if (JsonNul.HasEscape(JsonMarshal.GetRawUtf8Value(property.Value)) || property.Name.Contains('\0', StringComparison.Ordinal))
             {
                 return property.Name.Replace("\0", "\\u0000", StringComparison.Ordinal);
             }
         }
         return "event";
-    }
-
-    /// <summary>True when <paramref name="json"/> has a <c>\u0000</c> escape (not an escaped backslash followed by <c>u0000</c>).</summary>
-    private static bool HasNul(ReadOnlySpan<byte> json)
-    {
-        var at = 0;
-        while (json[at..].IndexOf("\\u0000"u8) is var found and >= 0)
-        {
-            var u = at + found + 1;
-            var backslashes = 0;
-            for (var i = u - 1; i >= 0 && json[i] == (byte)'\\'; i--)
-            {
-                backslashes++;
-            }
-            if (backslashes % 2 == 1)
-            {
-                return true;
-            }
-            at = u;
-        }
-        return false;
     }
 }

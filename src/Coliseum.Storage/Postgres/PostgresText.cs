@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Coliseum.Capture;
 
 namespace Coliseum.Storage.Postgres;
@@ -39,33 +38,10 @@ internal static class PostgresText
 
     private static void Json(PassportRecord r, byte[]? json, string field)
     {
-        // The cheap test first: without the escape's bytes there is nothing to look for.
-        if (json is not null && json.AsSpan().IndexOf("\\u0000"u8) >= 0 && HasNulString(json))
+        if (json is not null && JsonNul.HasEscape(json))
         {
             throw Refused(r, field);
         }
-    }
-
-    /// <summary>True when a string or property name decodes to text with a NUL (not, say, an escaped backslash before "u0000").</summary>
-    private static bool HasNulString(byte[] json)
-    {
-        var reader = new Utf8JsonReader(json);
-        try
-        {
-            while (reader.Read())
-            {
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped
-                    && reader.GetString()!.Contains('\0', StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            return false; // not JSON: the server says so, as for any other bad JSON
-        }
-        return false;
     }
 
     private static ArgumentException Refused(PassportRecord r, string field) => new(

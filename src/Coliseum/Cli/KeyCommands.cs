@@ -17,7 +17,7 @@ internal static class KeyCommands
 
     public static Command Keys()
     {
-        var dataDir = new Option<string?>("--data-dir") { Description = "The data directory (default ./data, or Coliseum__DataDirectory)" };
+        var dataDir = ProcessingCommands.DataDirOption();
 
         var role = new Option<string>("--role") { Description = "write (append events), read (read analytics) or admin (manage; may also read and write)", Required = true };
         role.AcceptOnlyFromAmong("write", "read", "admin");

@@ -11,7 +11,7 @@ internal static class MigrateCommand
 {
     public static Command Create()
     {
-        var dataDir = new Option<string?>("--data-dir") { Description = "The data directory (default ./data, or Coliseum__DataDirectory)" };
+        var dataDir = ProcessingCommands.DataDirOption();
         var command = new Command("migrate",
             "Create or upgrade the database schema (SQLite in the data directory, or PostgreSQL with Coliseum__Storage__Provider=postgres) and list its migrations. Safe beside running servers.")
         {

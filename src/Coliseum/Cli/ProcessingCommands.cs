@@ -117,7 +117,8 @@ internal static class ProcessingCommands
         return new Command("deadletter", "Entries a consumer could not apply.") { list, retry };
     }
 
-    private static Option<string?> DataDirOption() => new("--data-dir") { Description = "The data directory (default ./data, or Coliseum__DataDirectory)" };
+    /// <summary>The <c>--data-dir</c> option every command that opens the store takes.</summary>
+    internal static Option<string?> DataDirOption() => new("--data-dir") { Description = "The data directory (default ./data, or Coliseum__DataDirectory)" };
 
     private static bool TrySelect(Processor processor, string? name, out IReadOnlyList<ConsumerRunner> runners)
     {

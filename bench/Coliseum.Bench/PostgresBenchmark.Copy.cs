@@ -135,7 +135,7 @@ internal static partial class PostgresBenchmark
 
     /// <summary>
     /// COPYs <paramref name="records"/> into <paramref name="table"/> in transactions of <paramref name="chunk"/> rows;
-    /// with <paramref name="idsTable"/>, each transaction first COPYs the message ids and positions there, as the store does.
+    /// with <paramref name="idsTable"/>, each transaction first COPYs the message ids there (with an append id and ordinal), as the store does.
     /// </summary>
     private static async Task<double> TimeCopyAsync(NpgsqlDataSource source, string table, List<PassportRecord> records, int chunk, string? idsTable = null, int? count = null)
     {
@@ -148,22 +148,20 @@ internal static partial class PostgresBenchmark
             await using var transaction = await connection.BeginTransactionAsync();
             if (idsTable is not null)
             {
-                await using var ids = await connection.BeginBinaryImportAsync($"COPY {idsTable} (message_id, position) FROM STDIN (FORMAT BINARY)");
+                await using var ids = await PostgresCopyWriter.BeginAsync(connection, $"{idsTable} (message_id, append_id, ordinal)", default);
                 for (var i = offset; i < end; i++)
                 {
-                    ids.StartRow();
-                    ids.Write(records[i].MessageId, NpgsqlDbType.Text);
-                    ids.Write((long)i + 1, NpgsqlDbType.Bigint);
+                    ids.WriteId(records[i].MessageId, offset, i - offset + 1);
                 }
-                await ids.CompleteAsync();
+                await ids.CompleteAsync(default);
             }
-            await using (var importer = await connection.BeginBinaryImportAsync($"COPY {table} ({CopyColumns}) FROM STDIN (FORMAT BINARY)"))
+            await using (var copy = await PostgresCopyWriter.BeginAsync(connection, $"{table} ({CopyColumns})", default))
             {
                 for (var i = offset; i < end; i++)
                 {
-                    PostgresPassportStore.WriteRow(importer, records[i], i + 1); // exactly as the store writes it
+                    copy.WriteEntry(records[i], i + 1); // exactly as the store writes it
                 }
-                await importer.CompleteAsync();
+                await copy.CompleteAsync(default);
             }
             await transaction.CommitAsync();
         }
@@ -198,7 +196,7 @@ internal static partial class PostgresBenchmark
                         metadata jsonb NOT NULL, context jsonb, occurred_at bigint NOT NULL, client_at bigint NOT NULL, sent_at bigint,
                         received_at bigint NOT NULL, source text NOT NULL, warnings text);
                     CREATE INDEX ON {schema}.indexed (position);
-                    CREATE TABLE {schema}.ids (message_id text COLLATE "C" PRIMARY KEY, position bigint NOT NULL);
+                    CREATE TABLE {schema}.ids (message_id text COLLATE "C" PRIMARY KEY, position bigint, append_id bigint, ordinal integer);
                     """);
                 await create.ExecuteNonQueryAsync();
                 await CheckpointAsync(connection);

@@ -7,9 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace Coliseum.Capture;
 
 /// <summary>
-/// Group commit. Requests hand their validated records to one writer, which gathers everything waiting
+/// Group commit. Requests hand their validated records to a writer, which gathers everything waiting
 /// (up to <see cref="CaptureOptions.MaxCommitEvents"/>) into a single durable transaction and then
 /// completes every request in it. A request is answered only after the commit that holds its records.
+/// There is one writer, or as many as the store's <see cref="IPassportStore.ConcurrentAppends"/>: each takes
+/// whole requests from the one queue, so a request's records always share a transaction and keep their order.
 /// The queue is bounded in events: when full, <see cref="TryAppendAsync"/> refuses at once.
 /// </summary>
 public sealed partial class PassportAppender : IAsyncDisposable
@@ -17,9 +19,9 @@ public sealed partial class PassportAppender : IAsyncDisposable
     private readonly IPassportStore _store;
     private readonly CaptureOptions _options;
     private readonly ILogger<PassportAppender> _logger;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
-    private readonly Dictionary<(string Type, bool New), int> _typeCounts = [];
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
+    private readonly Lock _gather = new();
+    private readonly Task[] _writers;
     private long _pendingEvents;
 
     private readonly Processing.LogSignal? _signal;
@@ -31,7 +33,11 @@ public sealed partial class PassportAppender : IAsyncDisposable
         _logger = logger;
         _signal = signal;
         ColiseumMetrics.ObserveQueueDepth(() => Interlocked.Read(ref _pendingEvents));
-        _writer = Task.Run(WriteLoopAsync);
+        _writers = new Task[Math.Clamp(store.ConcurrentAppends, 1, 4)];
+        for (var w = 0; w < _writers.Length; w++)
+        {
+            _writers[w] = Task.Run(WriteLoopAsync);
+        }
     }
 
     public long PendingEvents => Interlocked.Read(ref _pendingEvents);
@@ -65,23 +71,31 @@ public sealed partial class PassportAppender : IAsyncDisposable
     {
         var group = new List<Pending>();
         var records = new List<PassportRecord>(_options.MaxCommitEvents);
+        var typeCounts = new Dictionary<(string Type, bool New), int>();
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             group.Clear();
             records.Clear();
-            // Always take at least one request whole, then add more while they fit.
-            while (reader.TryPeek(out var next) && (records.Count == 0 || records.Count + next.Records.Count <= _options.MaxCommitEvents))
+            lock (_gather)
             {
-                reader.TryRead(out _);
-                group.Add(next);
-                records.AddRange(next.Records);
+                // Always take at least one request whole, then add more while they fit. Under the lock, so that
+                // what was peeked is what is read when several writers share the queue.
+                while (reader.TryPeek(out var next) && (records.Count == 0 || records.Count + next.Records.Count <= _options.MaxCommitEvents))
+                {
+                    reader.TryRead(out _);
+                    group.Add(next);
+                    records.AddRange(next.Records);
+                }
             }
-            await CommitAsync(group, records).ConfigureAwait(false);
+            if (group.Count > 0)
+            {
+                await CommitAsync(group, records, typeCounts).ConfigureAwait(false);
+            }
         }
     }
 
-    private async Task CommitAsync(List<Pending> group, List<PassportRecord> records)
+    private async Task CommitAsync(List<Pending> group, List<PassportRecord> records, Dictionary<(string Type, bool New), int> typeCounts)
     {
         var inserted = new bool[records.Count];
         var started = Stopwatch.GetTimestamp();
@@ -113,19 +127,19 @@ public sealed partial class PassportAppender : IAsyncDisposable
             offset += pending.Records.Count;
             pending.Completion.TrySetResult(new AppendOutcome(flags));
         }
-        CountByType(records, inserted);
+        CountByType(records, inserted, typeCounts);
     }
 
     /// <summary>One counter update per type and outcome per commit, not one per event: the exporter's cost is per call.</summary>
-    private void CountByType(List<PassportRecord> records, bool[] inserted)
+    private static void CountByType(List<PassportRecord> records, bool[] inserted, Dictionary<(string Type, bool New), int> typeCounts)
     {
-        _typeCounts.Clear();
+        typeCounts.Clear();
         for (var i = 0; i < records.Count; i++)
         {
             var key = (records[i].EventType, inserted[i]);
-            _typeCounts[key] = _typeCounts.GetValueOrDefault(key) + 1;
+            typeCounts[key] = typeCounts.GetValueOrDefault(key) + 1;
         }
-        foreach (var ((type, isNew), count) in _typeCounts)
+        foreach (var ((type, isNew), count) in typeCounts)
         {
             if (isNew)
             {
@@ -142,7 +156,7 @@ public sealed partial class PassportAppender : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
+        await Task.WhenAll(_writers).ConfigureAwait(false);
     }
 
     private sealed class Pending(IReadOnlyList<PassportRecord> records)

@@ -22,6 +22,13 @@ public interface IPassportStore : IAsyncDisposable
     /// </summary>
     ValueTask AppendAsync(IReadOnlyList<PassportRecord> records, bool[] inserted, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// How many appends the group commit keeps in flight at once. SQLite has one writer, so one. A store whose
+    /// appends serialise in the database (PostgreSQL's log-head lock) may take two: the second prepares its rows
+    /// while the first holds the lock, and takes the lock the moment the first commits.
+    /// </summary>
+    int ConcurrentAppends => 1;
+
     /// <summary>Entries after <paramref name="afterPosition"/> in position order, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<PassportEntry>> ReadAsync(long afterPosition, int limit, CancellationToken cancellationToken);
 

@@ -30,9 +30,14 @@ public sealed partial class PostgresPassportStore
 
     public async Task<PassportEntry?> FindAsync(string messageId, CancellationToken cancellationToken)
     {
-        // passport_message_ids holds the uniqueness (and the index) that the partitioned table cannot.
-        await using var command = dataSource.CreateCommand(
-            $"SELECT {Columns} FROM passport_message_ids m JOIN passport_log p ON p.position = m.position WHERE m.message_id = @id");
+        // passport_message_ids holds the uniqueness (and the index) that the partitioned table cannot. An id stored
+        // since migration 009 names its append and its place in it; older ones their position (see AppendAsync).
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns} FROM passport_message_ids m
+            LEFT JOIN passport_appends a ON a.append_id = m.append_id
+            JOIN passport_log p ON p.position = coalesce(m.position, a.first_position + m.ordinal - 1)
+            WHERE m.message_id = @id
+            """);
         command.Parameters.AddWithValue("id", messageId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadEntry(reader) : null;

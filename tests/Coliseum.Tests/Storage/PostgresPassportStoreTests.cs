@@ -69,12 +69,13 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
     public async Task Issue_5_a_reader_never_skips_an_append_that_commits_late()
     {
         // Two "processes" on one database. The first append is held open after it has taken its positions and
-        // before it commits: a test trigger on passport_message_ids waits for an advisory lock the test holds.
+        // before it commits: a test trigger on passport_log (its rows go in after the positions are taken) waits
+        // for an advisory lock the test holds.
         var tag = Guid.NewGuid().ToString("N")[..12];
         var gateKey = Random.Shared.NextInt64(1, long.MaxValue);
         await ExecuteAsync($"""
             CREATE FUNCTION test_gate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared({gateKey}); RETURN NULL; END $$;
-            CREATE TRIGGER test_gate AFTER INSERT ON passport_message_ids FOR EACH ROW WHEN (NEW.message_id LIKE 'slow-%') EXECUTE FUNCTION test_gate();
+            CREATE TRIGGER test_gate AFTER INSERT ON passport_log FOR EACH ROW WHEN (NEW.message_id LIKE 'slow-%') EXECUTE FUNCTION test_gate();
             """);
         await using var firstSource = _schema!.NewDataSource($"pglog-first-{tag}");
         await using var secondSource = _schema.NewDataSource($"pglog-second-{tag}");
@@ -111,6 +112,50 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
         Assert.Equal(seen.Select(e => e.Position).Order(), seen.Select(e => e.Position));
         Assert.Equal((await reader.ReadAsync(0, 100, CancellationToken.None)).Select(e => e.Position), seen.Select(e => e.Position));
         Assert.Equal(seen[^1].Position, await reader.GetHeadAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Two_appends_claiming_the_same_ids_in_opposite_orders_both_finish_without_a_deadlock()
+    {
+        // Ids are claimed before the head lock, so two appends that share ids wait for each other in the unique
+        // index. The first is held after storing "dl-a" and before "dl-b" (a BEFORE trigger, for the first's
+        // connection only, waits for an advisory lock the test holds) while the second, which lists the ids the other
+        // way round, runs into it. Claimed in list order, the second would hold "dl-b" and wait for "dl-a" while the
+        // first then waits for "dl-b": PostgreSQL would abort one as a deadlock. Claimed in sorted order, the second
+        // waits at "dl-a" holding nothing the first needs.
+        var tag = Guid.NewGuid().ToString("N")[..12];
+        var gateKey = Random.Shared.NextInt64(1, long.MaxValue);
+        await ExecuteAsync($"""
+            CREATE FUNCTION test_gate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared({gateKey}); RETURN NEW; END $$;
+            CREATE TRIGGER test_gate BEFORE INSERT ON passport_message_ids FOR EACH ROW
+                WHEN (NEW.message_id = 'dl-b' AND current_setting('application_name') = 'pgdl-first-{tag}') EXECUTE FUNCTION test_gate();
+            """);
+        await using var firstSource = _schema!.NewDataSource($"pgdl-first-{tag}");
+        await using var secondSource = _schema.NewDataSource($"pgdl-second-{tag}");
+        await using var gate = await _schema.DataSource.OpenConnectionAsync();
+        await using (var close = new NpgsqlCommand($"SELECT pg_advisory_lock({gateKey})", gate))
+        {
+            await close.ExecuteNonQueryAsync();
+        }
+
+        var first = Task.Run(() => AppendAsync(Store(firstSource), Record("dl-a"), Record("dl-b"), Record("dl-1")));
+        await WaitUntilAsync(() => WaitingForLockAsync($"pgdl-first-{tag}"), "the first append to stop at the gate");
+        var second = Task.Run(() => AppendAsync(Store(secondSource), Record("dl-b"), Record("dl-a"), Record("dl-2")));
+        await WaitUntilAsync(() => WaitingForLockAsync($"pgdl-second-{tag}"), "the second append to wait for the first's ids");
+        await using (var open = new NpgsqlCommand($"SELECT pg_advisory_unlock({gateKey})", gate))
+        {
+            await open.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(new[] { true, true, true }, await first);
+        Assert.Equal(new[] { false, false, true }, await second);
+        var all = await Store().ReadAsync(0, 100, CancellationToken.None);
+        Assert.Equal(["dl-a", "dl-b", "dl-1", "dl-2"], all.Select(e => e.Record.MessageId));
+        Assert.Equal([1L, 2, 3, 4], all.Select(e => e.Position));
+        foreach (var id in new[] { "dl-a", "dl-b", "dl-1", "dl-2" })
+        {
+            Assert.Equal(id, (await Store().FindAsync(id, CancellationToken.None))!.Record.MessageId);
+        }
     }
 
     [Fact]

@@ -122,6 +122,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             ["commits"] = commits,
             ["events"] = Sum("coliseum_append_batch_size_sum"),
             ["averageEventsPerCommit"] = commits == 0 ? 0 : Math.Round(Sum("coliseum_append_batch_size_sum") / commits, 1),
+            // The commits' durations added up: on PostgreSQL two appends are in flight at once, so this can exceed the wall time.
             ["writerBusySeconds"] = Math.Round(Sum("coliseum_append_commit_seconds_sum"), 2),
         };
     }

@@ -15,19 +15,26 @@ namespace Coliseum.Storage.Postgres;
 /// <remarks>
 /// This replaces <see cref="NpgsqlBinaryImporter"/> on the append path, where its per-field calls (a parameter, a
 /// type lookup and a converter for every value) cost more than the encoding itself. The metadata and context
-/// go in as the UTF-8 bytes capture already holds. Memory is one pooled buffer: it is sent whenever it fills.
+/// go in as the UTF-8 bytes capture already holds. Memory is one pooled buffer: once the COPY has begun it is
+/// sent whenever it fills. Made by <see cref="Prepare"/>, it first only collects rows (growing up to about
+/// <see cref="PrepareLimit"/>), so an append can encode its rows before it takes the head lock and patch their
+/// positions in afterwards (<see cref="SetPositions"/>).
 /// </remarks>
 internal sealed class PostgresCopyWriter : IAsyncDisposable
 {
     private const int BufferSize = 256 * 1024;
+
+    /// <summary>How much a prepared writer collects before its COPY begins: rows past it are encoded as they are sent.</summary>
+    public const int PrepareLimit = 16 * 1024 * 1024;
     private static ReadOnlySpan<byte> Signature => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0];
 
-    private readonly NpgsqlRawCopyStream _stream;
+    private NpgsqlRawCopyStream? _stream;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
     private int _length;
     private bool _ended;
+    private readonly List<int> _positionsAt = [];
 
-    private PostgresCopyWriter(NpgsqlRawCopyStream stream)
+    private PostgresCopyWriter(NpgsqlRawCopyStream? stream)
     {
         _stream = stream;
         Signature.CopyTo(_buffer);
@@ -40,10 +47,40 @@ internal sealed class PostgresCopyWriter : IAsyncDisposable
     public static async Task<PostgresCopyWriter> BeginAsync(NpgsqlConnection connection, string target, CancellationToken cancellationToken) =>
         new(await connection.BeginRawBinaryCopyAsync($"COPY {target} FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false));
 
+    /// <summary>A writer that collects rows until <see cref="StartAsync"/> begins its COPY.</summary>
+    public static PostgresCopyWriter Prepare() => new(null);
+
+    /// <summary>Bytes collected and not yet sent.</summary>
+    public int Length => _length;
+
+    /// <summary>Begins <c>COPY <paramref name="target"/> FROM STDIN (FORMAT BINARY)</c> for a prepared writer and sends what it holds.</summary>
+    public async Task StartAsync(NpgsqlConnection connection, string target, CancellationToken cancellationToken)
+    {
+        _stream = await connection.BeginRawBinaryCopyAsync($"COPY {target} FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+        await _stream.WriteAsync(_buffer.AsMemory(0, _length), cancellationToken).ConfigureAwait(false);
+        _length = 0;
+    }
+
+    /// <summary>
+    /// Gives the rows written by <see cref="WriteEntry"/> before <see cref="StartAsync"/> the positions
+    /// <paramref name="first"/>, <paramref name="first"/>+1, … in the order they were written.
+    /// </summary>
+    public void SetPositions(long first)
+    {
+        for (var n = 0; n < _positionsAt.Count; n++)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(_buffer.AsSpan(_positionsAt[n]), first + n);
+        }
+    }
+
     /// <summary>One log row in the column order of <see cref="StoreRows.EntryColumns"/>.</summary>
     public void WriteEntry(PassportRecord r, long position)
     {
         Fields(18);
+        if (_stream is null)
+        {
+            _positionsAt.Add(_length + 4);
+        }
         Bigint(position);
         Text(r.MessageId);
         Text(r.EventType);
@@ -79,6 +116,10 @@ internal sealed class PostgresCopyWriter : IAsyncDisposable
     /// <summary>Sends the trailer and ends the COPY; a row the server refused throws here (a <see cref="PostgresException"/>).</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
+        if (_stream is null)
+        {
+            throw new InvalidOperationException("the COPY has not begun");
+        }
         Ensure(2);
         BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(_length), -1);
         _length += 2;
@@ -97,7 +138,7 @@ internal sealed class PostgresCopyWriter : IAsyncDisposable
         }
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
-        if (!_ended)
+        if (!_ended && _stream is not null)
         {
             _ended = true;
             try
@@ -165,11 +206,22 @@ internal sealed class PostgresCopyWriter : IAsyncDisposable
         _length += 4;
     }
 
-    /// <summary>Room for <paramref name="bytes"/> more: sends what is written when it would not fit, and grows for a value larger than the buffer.</summary>
+    /// <summary>
+    /// Room for <paramref name="bytes"/> more: before the COPY begins, by growing; after, by sending what is written
+    /// when it would not fit, and growing only for a value larger than the buffer.
+    /// </summary>
     private void Ensure(int bytes)
     {
         if (_length + bytes <= _buffer.Length)
         {
+            return;
+        }
+        if (_stream is null)
+        {
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_length + bytes, 2 * _buffer.Length));
+            _buffer.AsSpan(0, _length).CopyTo(grown);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = grown;
             return;
         }
         if (_length > 0)

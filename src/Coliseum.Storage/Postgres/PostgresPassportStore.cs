@@ -98,6 +98,16 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
             return; // nothing written; disposing the transaction rolls it back
         }
 
+        // The rows are encoded before the lock (their positions patched in after it), so that under the lock
+        // PostgreSQL reads them as fast as it can rather than as fast as this thread, which shares the machine with
+        // the requests, writes them.
+        await using var rows = PostgresCopyWriter.Prepare();
+        var prepared = 0;
+        while (prepared < fresh.Count && rows.Length < PostgresCopyWriter.PrepareLimit)
+        {
+            rows.WriteEntry(records[fresh[prepared++]], 0);
+        }
+
         // Held until commit: the next append (any process) waits here, then reads the head this one committed, so
         // positions become visible in commit order. The same round trip records where this append's rows begin.
         long head;
@@ -111,7 +121,13 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
             head = (long)(await lockHead.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
-        await CopyRowsAsync(connection, records, fresh, head, cancellationToken).ConfigureAwait(false);
+        rows.SetPositions(head + 1);
+        await rows.StartAsync(connection, $"passport_log ({CopyColumns})", cancellationToken).ConfigureAwait(false);
+        for (var n = prepared; n < fresh.Count; n++)
+        {
+            rows.WriteEntry(records[fresh[n]], head + 1 + n);
+        }
+        await rows.CompleteAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
         foreach (var i in fresh)
@@ -139,18 +155,19 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         {
             ids[n] = records[candidates[n]].MessageId;
         }
+        var sortedIds = (string[])ids.Clone();
         var sorted = new int[ids.Length];
         for (var n = 0; n < sorted.Length; n++)
         {
             sorted[n] = n;
         }
-        Array.Sort(sorted, (x, y) => string.CompareOrdinal(ids[x], ids[y]));
+        Array.Sort(sortedIds, sorted, StringComparer.Ordinal);
         try
         {
             await using var copy = await PostgresCopyWriter.BeginAsync(connection, "passport_message_ids (message_id, append_id, ordinal)", cancellationToken).ConfigureAwait(false);
-            foreach (var n in sorted)
+            for (var k = 0; k < sorted.Length; k++)
             {
-                copy.WriteId(ids[n], appendId, n + 1);
+                copy.WriteId(sortedIds[k], appendId, sorted[k] + 1);
             }
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
             return candidates;
@@ -261,16 +278,6 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
             }
         }
         return [.. months.Order()];
-    }
-
-    private static async Task CopyRowsAsync(NpgsqlConnection connection, IReadOnlyList<PassportRecord> records, List<int> fresh, long head, CancellationToken cancellationToken)
-    {
-        await using var copy = await PostgresCopyWriter.BeginAsync(connection, $"passport_log ({CopyColumns})", cancellationToken).ConfigureAwait(false);
-        for (var n = 0; n < fresh.Count; n++)
-        {
-            copy.WriteEntry(records[fresh[n]], head + 1 + n);
-        }
-        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

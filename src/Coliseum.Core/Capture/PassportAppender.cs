@@ -12,7 +12,8 @@ namespace Coliseum.Capture;
 /// (up to <see cref="CaptureOptions.MaxCommitEvents"/>) into a single durable transaction and then
 /// completes every request in it. A request is answered only after the commit that holds its records.
 /// There is one writer, or as many as the store's <see cref="IPassportStore.ConcurrentAppends"/>: each takes
-/// whole requests from the one queue, so a request's records always share a transaction and keep their order.
+/// whole requests from the one queue, so a request's records always share a transaction and keep their order. A
+/// second writer starts a commit beside the first only when enough waits (<see cref="ConcurrentCommitMinEvents"/>).
 /// The queue is bounded in events: when full, <see cref="TryAppendAsync"/> refuses at once.
 /// </summary>
 public sealed partial class PassportAppender : IAsyncDisposable
@@ -23,6 +24,16 @@ public sealed partial class PassportAppender : IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
     private readonly Lock _gather = new();
     private readonly Task[] _writers;
+    private long _queuedEvents;
+    private int _committing;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// While one writer commits, another starts a commit of its own only once this many events wait. Fewer are left
+    /// to grow into the next commit: the commits' round trips and WAL flushes queue on the database's log lock, so
+    /// splitting a few dozen single events over two writers halves the commits without making them any faster.
+    /// </summary>
+    internal const int ConcurrentCommitMinEvents = 512;
     private long _pendingEvents;
 
     private readonly Processing.LogSignal? _signal;
@@ -60,10 +71,16 @@ public sealed partial class PassportAppender : IAsyncDisposable
             return null;
         }
         var pending = new Pending(records);
+        var queued = Interlocked.Add(ref _queuedEvents, records.Count);
         if (!_queue.Writer.TryWrite(pending))
         {
+            Interlocked.Add(ref _queuedEvents, -records.Count);
             Interlocked.Add(ref _pendingEvents, -records.Count);
             throw new ObjectDisposedException(nameof(PassportAppender), "Coliseum is shutting down");
+        }
+        if (_writers.Length > 1 && queued >= ConcurrentCommitMinEvents && queued - records.Count < ConcurrentCommitMinEvents)
+        {
+            Wake();
         }
         return pending.Completion.Task;
     }
@@ -76,6 +93,13 @@ public sealed partial class PassportAppender : IAsyncDisposable
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            // Read before the test, so that a commit ending or a queue filling after it still wakes this writer.
+            var wake = Volatile.Read(ref _wake).Task;
+            if (Volatile.Read(ref _committing) > 0 && Interlocked.Read(ref _queuedEvents) < ConcurrentCommitMinEvents)
+            {
+                await wake.ConfigureAwait(false);
+                continue;
+            }
             group.Clear();
             records.Clear();
             lock (_gather)
@@ -85,13 +109,23 @@ public sealed partial class PassportAppender : IAsyncDisposable
                 while (reader.TryPeek(out var next) && (records.Count == 0 || records.Count + next.Records.Count <= _options.MaxCommitEvents))
                 {
                     reader.TryRead(out _);
+                    Interlocked.Add(ref _queuedEvents, -next.Records.Count);
                     group.Add(next);
                     records.AddRange(next.Records);
                 }
             }
             if (group.Count > 0)
             {
-                await CommitAsync(group, records, typeCounts).ConfigureAwait(false);
+                Interlocked.Increment(ref _committing);
+                try
+                {
+                    await CommitAsync(group, records, typeCounts).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _committing);
+                    Wake();
+                }
             }
         }
     }
@@ -176,6 +210,9 @@ public sealed partial class PassportAppender : IAsyncDisposable
             }
         }
     }
+
+    private void Wake() =>
+        Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>Stops taking work, writes everything already queued, then returns.</summary>
     public async ValueTask DisposeAsync()

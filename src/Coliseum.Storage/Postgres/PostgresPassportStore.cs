@@ -1,3 +1,4 @@
+using System.Text;
 using Coliseum.Capture;
 using Npgsql;
 using NpgsqlTypes;
@@ -81,21 +82,24 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
             await MakeMonthsAsync(connection, months, cancellationToken).ConfigureAwait(false);
         }
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        long appendId;
-        await using (var begin = new NpgsqlCommand("""
-            SET LOCAL synchronous_commit TO on;
-            SELECT nextval('passport_append_ids');
-            SAVEPOINT claim;
-            """, connection, transaction))
-        {
-            appendId = (long)(await begin.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
 
         // Before the head lock: the unique index alone keeps two appends (in any process) from both storing an id.
-        var fresh = await ClaimIdsAsync(connection, transaction, records, candidates, appendId, cancellationToken).ConfigureAwait(false);
+        var (appendId, fresh) = candidates.Count <= SmallAppend
+            ? await ClaimFewIdsAsync(connection, transaction, records, candidates, cancellationToken).ConfigureAwait(false)
+            : await ClaimIdsAsync(connection, transaction, records, candidates, cancellationToken).ConfigureAwait(false);
         if (fresh.Count == 0)
         {
             return; // nothing written; disposing the transaction rolls it back
+        }
+        if (fresh.Count <= SmallAppend)
+        {
+            await InsertFewRowsAsync(connection, transaction, records, fresh, appendId, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var i in fresh)
+            {
+                inserted[i] = true;
+            }
+            return;
         }
 
         // The rows are encoded before the lock (their positions patched in after it), so that under the lock
@@ -112,12 +116,12 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         // positions become visible in commit order. The same round trip records where this append's rows begin.
         long head;
         await using (var lockHead = new NpgsqlCommand($"""
-            SELECT position FROM passport_log_head WHERE id = 1 FOR UPDATE;
-            INSERT INTO passport_appends (append_id, first_position) SELECT {appendId}, position + 1 FROM passport_log_head WHERE id = 1;
+            {LockHead}
             UPDATE passport_log_head SET position = position + {fresh.Count} WHERE id = 1;
             {Notify}
             """, connection, transaction))
         {
+            lockHead.Parameters.Add(new NpgsqlParameter("append", NpgsqlDbType.Bigint) { Value = appendId });
             head = (long)(await lockHead.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
@@ -147,14 +151,17 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
     /// back and <see cref="ClaimNewIdsAsync"/> numbers only the new ones. Ids go in sorted, in every process: two
     /// appends that share ids then wait for each other in one order, never in a cycle.
     /// </remarks>
-    private static async Task<List<int>> ClaimIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PassportRecord> records,
-        List<int> candidates, long appendId, CancellationToken cancellationToken)
+    private static async Task<(long AppendId, List<int> Fresh)> ClaimIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IReadOnlyList<PassportRecord> records, List<int> candidates, CancellationToken cancellationToken)
     {
-        var ids = new string[candidates.Count];
-        for (var n = 0; n < ids.Length; n++)
+        long appendId;
+        await using (var begin = new NpgsqlCommand($"""
+            {BeginClaim}
+            """, connection, transaction))
         {
-            ids[n] = records[candidates[n]].MessageId;
+            appendId = (long)(await begin.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
+        var ids = IdsOf(records, candidates);
         var sortedIds = (string[])ids.Clone();
         var sorted = new int[ids.Length];
         for (var n = 0; n < sorted.Length; n++)
@@ -170,12 +177,143 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
                 copy.WriteId(sortedIds[k], appendId, sorted[k] + 1);
             }
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            return candidates;
+            return (appendId, candidates);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             // A stored id: numbered below without it.
         }
+        return (appendId, await ClaimNewIdsRetryingAsync(connection, transaction, candidates, ids, appendId, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Appends of at most this many events (single events, small batches) claim their ids and write their rows with
+    /// one statement each, the rows computed from the locked head inside the database: three round trips in all,
+    /// two of them under the head lock (rows and commit), where COPY would take four.
+    /// </summary>
+    private const int SmallAppend = 256;
+
+    /// <summary>Starts the transaction's work: durable commit, this append's id, and the savepoint the claims roll back to.</summary>
+    private const string BeginClaim = """
+        SET LOCAL synchronous_commit TO on;
+        SELECT nextval('passport_append_ids');
+        SAVEPOINT claim;
+        """;
+
+    /// <summary>Takes the head lock (held until commit) and records where this append's rows begin; the head is the first result.</summary>
+    private const string LockHead = """
+        SELECT position FROM passport_log_head WHERE id = 1 FOR UPDATE;
+        INSERT INTO passport_appends (append_id, first_position) SELECT @append, position + 1 FROM passport_log_head WHERE id = 1;
+        """;
+
+    private static string[] IdsOf(IReadOnlyList<PassportRecord> records, List<int> candidates)
+    {
+        var ids = new string[candidates.Count];
+        for (var n = 0; n < ids.Length; n++)
+        {
+            ids[n] = records[candidates[n]].MessageId;
+        }
+        return ids;
+    }
+
+    /// <summary>
+    /// <see cref="ClaimIdsAsync"/> for a few ids: the append id, the savepoint and the ids (sorted, as there) in one
+    /// round trip.
+    /// </summary>
+    private static async Task<(long AppendId, List<int> Fresh)> ClaimFewIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IReadOnlyList<PassportRecord> records, List<int> candidates, CancellationToken cancellationToken)
+    {
+        var ids = IdsOf(records, candidates);
+        try
+        {
+            await using var claim = new NpgsqlCommand($"""
+                {BeginClaim}
+                INSERT INTO passport_message_ids (message_id, append_id, ordinal)
+                SELECT t.id, currval('passport_append_ids'), t.n FROM unnest(@ids) WITH ORDINALITY AS t(id, n) ORDER BY t.id;
+                """, connection, transaction);
+            claim.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
+            await claim.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            return ((long)(await claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!, candidates);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // A stored id: numbered below without it. The savepoint was made before the insert failed.
+        }
+        long appendId;
+        await using (var current = new NpgsqlCommand("ROLLBACK TO SAVEPOINT claim; SELECT currval('passport_append_ids')", connection, transaction))
+        {
+            appendId = (long)(await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        return (appendId, await ClaimNewIdsRetryingAsync(connection, transaction, candidates, ids, appendId, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Under the head lock, in one round trip: the rows of <paramref name="fresh"/> at head+1, head+2, … (the
+    /// database adds the head it has just locked), the append's first position, the head moved past them, the NOTIFY.
+    /// </summary>
+    private static async Task InsertFewRowsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PassportRecord> records,
+        List<int> fresh, long appendId, CancellationToken cancellationToken)
+    {
+        T[] Column<T>(Func<PassportRecord, T> field)
+        {
+            var values = new T[fresh.Count];
+            for (var n = 0; n < values.Length; n++)
+            {
+                values[n] = field(records[fresh[n]]);
+            }
+            return values;
+        }
+        await using var insert = new NpgsqlCommand($"""
+            {LockHead}
+            INSERT INTO passport_log ({CopyColumns})
+            SELECT h.position + t.n, t.message_id, t.event_type, t.event_category, t.user_id, t.anonymous_id, t.session_id, t.device_id,
+                   t.entity_type, t.entity_id, t.metadata, t.context, t.occurred_at, t.client_at, t.sent_at, t.received_at, t.source, t.warnings
+            FROM passport_log_head h,
+                 unnest(@message_id, @event_type, @event_category, @user_id, @anonymous_id, @session_id, @device_id, @entity_type, @entity_id,
+                        @metadata, @context, @occurred_at, @client_at, @sent_at, @received_at, @source, @warnings)
+                 WITH ORDINALITY AS t(message_id, event_type, event_category, user_id, anonymous_id, session_id, device_id, entity_type, entity_id,
+                                      metadata, context, occurred_at, client_at, sent_at, received_at, source, warnings, n)
+            WHERE h.id = 1
+            ORDER BY t.n;
+            UPDATE passport_log_head SET position = position + @count WHERE id = 1;
+            {Notify}
+            """, connection, transaction);
+        var parameters = insert.Parameters;
+        parameters.Add(new NpgsqlParameter("append", NpgsqlDbType.Bigint) { Value = appendId });
+        parameters.Add(new NpgsqlParameter("count", NpgsqlDbType.Bigint) { Value = (long)fresh.Count });
+        void Texts(string name, Func<PassportRecord, string?> field) =>
+            parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = Column(field) });
+        void Jsons(string name, Func<PassportRecord, byte[]?> field) =>
+            parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = Column(r => field(r) is { } json ? Encoding.UTF8.GetString(json) : null) });
+        void Bigints(string name, Func<PassportRecord, long?> field) =>
+            parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = Column(field) });
+        Texts("message_id", r => r.MessageId);
+        Texts("event_type", r => r.EventType);
+        Texts("event_category", r => r.EventCategory);
+        Texts("user_id", r => r.UserId);
+        Texts("anonymous_id", r => r.AnonymousId);
+        Texts("session_id", r => r.SessionId);
+        Texts("device_id", r => r.DeviceId);
+        Texts("entity_type", r => r.EntityType);
+        Texts("entity_id", r => r.EntityId);
+        Jsons("metadata", r => r.Metadata);
+        Jsons("context", r => r.Context);
+        Bigints("occurred_at", r => r.OccurredAt);
+        Bigints("client_at", r => r.ClientAt);
+        Bigints("sent_at", r => r.SentAt);
+        Bigints("received_at", r => r.ReceivedAt);
+        Texts("source", r => r.Source);
+        Texts("warnings", r => r.Warnings);
+        // Prepared once per connection (Npgsql keeps it across the pool's reuse): planning this statement cost more
+        // than running it for a few rows.
+        await insert.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><see cref="ClaimNewIdsAsync"/> after rolling back to the savepoint, again if another process stored one of the new ids meanwhile.</summary>
+    private static async Task<List<int>> ClaimNewIdsRetryingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<int> candidates,
+        string[] ids, long appendId, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             await using (var undo = new NpgsqlCommand("ROLLBACK TO SAVEPOINT claim", connection, transaction))

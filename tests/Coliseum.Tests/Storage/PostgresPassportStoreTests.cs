@@ -114,8 +114,10 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
         Assert.Equal(seen[^1].Position, await reader.GetHeadAsync(CancellationToken.None));
     }
 
-    [Fact]
-    public async Task Two_appends_claiming_the_same_ids_in_opposite_orders_both_finish_without_a_deadlock()
+    [Theory]
+    [InlineData(0)] // a small append: the ids go in with one INSERT
+    [InlineData(300)] // a large one: the ids go in by COPY
+    public async Task Two_appends_claiming_the_same_ids_in_opposite_orders_both_finish_without_a_deadlock(int more)
     {
         // Ids are claimed before the head lock, so two appends that share ids wait for each other in the unique
         // index. The first is held after storing "dl-a" and before "dl-b" (a BEFORE trigger, for the first's
@@ -138,21 +140,24 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
             await close.ExecuteNonQueryAsync();
         }
 
-        var first = Task.Run(() => AppendAsync(Store(firstSource), Record("dl-a"), Record("dl-b"), Record("dl-1")));
+        var firstRecords = new[] { Record("dl-a"), Record("dl-b"), Record("dl-1") }.Concat(Enumerable.Range(0, more).Select(i => Record($"dl-x-first-{i:D3}"))).ToArray();
+        var secondRecords = new[] { Record("dl-b"), Record("dl-a"), Record("dl-2") }.Concat(Enumerable.Range(0, more).Select(i => Record($"dl-x-second-{i:D3}"))).ToArray();
+        var first = Task.Run(() => AppendAsync(Store(firstSource), firstRecords));
         await WaitUntilAsync(() => WaitingForLockAsync($"pgdl-first-{tag}"), "the first append to stop at the gate");
-        var second = Task.Run(() => AppendAsync(Store(secondSource), Record("dl-b"), Record("dl-a"), Record("dl-2")));
+        var second = Task.Run(() => AppendAsync(Store(secondSource), secondRecords));
         await WaitUntilAsync(() => WaitingForLockAsync($"pgdl-second-{tag}"), "the second append to wait for the first's ids");
         await using (var open = new NpgsqlCommand($"SELECT pg_advisory_unlock({gateKey})", gate))
         {
             await open.ExecuteNonQueryAsync();
         }
 
-        Assert.Equal(new[] { true, true, true }, await first);
-        Assert.Equal(new[] { false, false, true }, await second);
-        var all = await Store().ReadAsync(0, 100, CancellationToken.None);
-        Assert.Equal(["dl-a", "dl-b", "dl-1", "dl-2"], all.Select(e => e.Record.MessageId));
-        Assert.Equal([1L, 2, 3, 4], all.Select(e => e.Position));
-        foreach (var id in new[] { "dl-a", "dl-b", "dl-1", "dl-2" })
+        Assert.All(await first, Assert.True);
+        Assert.Equal(new[] { false, false }.Concat(Enumerable.Repeat(true, 1 + more)), await second);
+        var all = await Store().ReadAsync(0, 1000, CancellationToken.None);
+        var expected = firstRecords.Concat(secondRecords.Skip(2)).Select(r => r.MessageId).ToArray();
+        Assert.Equal(expected, all.Select(e => e.Record.MessageId));
+        Assert.Equal(Enumerable.Range(1, expected.Length).Select(i => (long)i), all.Select(e => e.Position));
+        foreach (var id in expected)
         {
             Assert.Equal(id, (await Store().FindAsync(id, CancellationToken.None))!.Record.MessageId);
         }

@@ -33,7 +33,7 @@ public sealed partial class PassportAppender : IAsyncDisposable
     /// to grow into the next commit: the commits' round trips and WAL flushes queue on the database's log lock, so
     /// splitting a few dozen single events over two writers halves the commits without making them any faster.
     /// </summary>
-    internal const int ConcurrentCommitMinEvents = 512;
+    internal const int ConcurrentCommitMinEvents = 1024;
     private long _pendingEvents;
 
     private readonly Processing.LogSignal? _signal;

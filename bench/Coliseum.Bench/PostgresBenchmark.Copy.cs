@@ -126,21 +126,11 @@ internal static partial class PostgresBenchmark
     /// </summary>
     private static async Task<double> CopyIntoLogAsync(string connection, List<PassportRecord> records, int chunk)
     {
-        var schema = NewSchema("copylog");
-        try
-        {
-            await using var logSource = PostgresDataSource.Create(connection, schema);
-            await using var store = new PostgresPassportStore(logSource, schema);
-            await store.InitializeAsync(CancellationToken.None);
-            await TimeCopyAsync(logSource, "passport_log", records, chunk, count: Math.Min(records.Count, 4 * chunk));
-            await TruncateAsync(logSource, "passport_log");
-            await CheckpointAsync(connection);
-            return await TimeCopyAsync(logSource, "passport_log", records, chunk);
-        }
-        finally
-        {
-            await DropSchemaAsync(connection, schema);
-        }
+        await using var log = await MigratedSchema.CreateAsync(connection, "copylog");
+        await TimeCopyAsync(log.Source, "passport_log", records, chunk, count: Math.Min(records.Count, 4 * chunk));
+        await TruncateAsync(log.Source, "passport_log");
+        await CheckpointAsync(connection);
+        return await TimeCopyAsync(log.Source, "passport_log", records, chunk);
     }
 
     private const string CopyColumns = Coliseum.Storage.StoreRows.EntryColumns;
@@ -218,12 +208,10 @@ internal static partial class PostgresBenchmark
                 result["plusPositionIndexAndIdsTable"] = Math.Round(await TimeCopyAsync(plain, $"{schema}.indexed", records, chunk, $"{schema}.ids"));
             }
             // The real tables, made by the migrations: partitioned by month, DEFAULT partition, position index, ids table.
-            await using (var source = PostgresDataSource.Create(connection, schema + "_log"))
+            await using (var log = await MigratedSchema.CreateAsync(connection, "anatomy_log"))
             {
-                await using var store = new PostgresPassportStore(source, schema + "_log");
-                await store.InitializeAsync(CancellationToken.None);
                 await CheckpointAsync(connection);
-                result["passportLogTablesNoLock"] = Math.Round(await TimeCopyAsync(source, "passport_log", records, chunk, "passport_message_ids"));
+                result["passportLogTablesNoLock"] = Math.Round(await TimeCopyAsync(log.Source, "passport_log", records, chunk, "passport_message_ids"));
             }
             Scratch.Progress($"COPY anatomy: {result.ToJsonString()}");
             return result;
@@ -231,7 +219,6 @@ internal static partial class PostgresBenchmark
         finally
         {
             await DropSchemaAsync(connection, schema);
-            await DropSchemaAsync(connection, schema + "_log");
         }
     }
 
@@ -239,26 +226,16 @@ internal static partial class PostgresBenchmark
     /// <summary>The store itself on a fresh schema, one append per <paramref name="size"/> records, as the group commit calls it.</summary>
     private static async Task<double> StoreAppendAsync(string connection, List<PassportRecord> records, int size)
     {
-        var schema = NewSchema("append");
-        try
+        await using var schema = await MigratedSchema.CreateAsync(connection, "append");
+        await CheckpointAsync(connection);
+        var inserted = new bool[size];
+        var started = Stopwatch.GetTimestamp();
+        for (var offset = 0; offset < records.Count; offset += size)
         {
-            await using var source = PostgresDataSource.Create(connection, schema);
-            await using var store = new PostgresPassportStore(source, schema);
-            await store.InitializeAsync(CancellationToken.None);
-            await CheckpointAsync(connection);
-            var inserted = new bool[size];
-            var started = Stopwatch.GetTimestamp();
-            for (var offset = 0; offset < records.Count; offset += size)
-            {
-                await store.AppendAsync(records.GetRange(offset, Math.Min(size, records.Count - offset)), inserted, CancellationToken.None);
-            }
-            var rate = records.Count / Stopwatch.GetElapsedTime(started).TotalSeconds;
-            Scratch.Progress($"PostgresPassportStore, {size:N0} per append: {rate:N0} events/s");
-            return rate;
+            await schema.Store.AppendAsync(records.GetRange(offset, Math.Min(size, records.Count - offset)), inserted, CancellationToken.None);
         }
-        finally
-        {
-            await DropSchemaAsync(connection, schema);
-        }
+        var rate = records.Count / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Scratch.Progress($"PostgresPassportStore, {size:N0} per append: {rate:N0} events/s");
+        return rate;
     }
 }

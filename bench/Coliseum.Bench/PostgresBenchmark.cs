@@ -1,3 +1,4 @@
+using Coliseum.Storage.Postgres;
 using System.Text.Json.Nodes;
 using Npgsql;
 
@@ -126,6 +127,29 @@ internal static partial class PostgresBenchmark
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
+        }
+    }
+
+    /// <summary>A fresh schema made by the store's own migrations, with a store on it; dropped when disposed.</summary>
+    private sealed class MigratedSchema(string connection, NpgsqlDataSource source, PostgresPassportStore store) : IAsyncDisposable
+    {
+        public NpgsqlDataSource Source => source;
+        public PostgresPassportStore Store => store;
+
+        public static async Task<MigratedSchema> CreateAsync(string connection, string name)
+        {
+            var schema = NewSchema(name);
+            var source = PostgresDataSource.Create(connection, schema);
+            var store = new PostgresPassportStore(source, schema);
+            await store.InitializeAsync(CancellationToken.None);
+            return new MigratedSchema(connection, source, store);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await store.DisposeAsync();
+            await source.DisposeAsync();
+            await DropSchemaAsync(connection, store.Schema);
         }
     }
 

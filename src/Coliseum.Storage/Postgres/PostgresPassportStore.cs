@@ -117,11 +117,11 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         long head;
         await using (var lockHead = new NpgsqlCommand($"""
             {LockHead}
-            UPDATE passport_log_head SET position = position + {fresh.Count} WHERE id = 1;
-            {Notify}
+            {AdvanceHead}
             """, connection, transaction))
         {
             lockHead.Parameters.Add(new NpgsqlParameter("append", NpgsqlDbType.Bigint) { Value = appendId });
+            lockHead.Parameters.Add(new NpgsqlParameter("count", NpgsqlDbType.Bigint) { Value = (long)fresh.Count });
             head = (long)(await lockHead.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
@@ -155,9 +155,7 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         IReadOnlyList<PassportRecord> records, List<int> candidates, CancellationToken cancellationToken)
     {
         long appendId;
-        await using (var begin = new NpgsqlCommand($"""
-            {BeginClaim}
-            """, connection, transaction))
+        await using (var begin = new NpgsqlCommand(BeginClaim, connection, transaction))
         {
             appendId = (long)(await begin.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
@@ -183,6 +181,7 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         {
             // A stored id: numbered below without it.
         }
+        await RollBackClaimAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         return (appendId, await ClaimNewIdsRetryingAsync(connection, transaction, candidates, ids, appendId, cancellationToken).ConfigureAwait(false));
     }
 
@@ -205,6 +204,18 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         SELECT position FROM passport_log_head WHERE id = 1 FOR UPDATE;
         INSERT INTO passport_appends (append_id, first_position) SELECT @append, position + 1 FROM passport_log_head WHERE id = 1;
         """;
+
+    /// <summary>Moves the locked head past this append's <c>@count</c> rows and queues the NOTIFY of the new head.</summary>
+    private const string AdvanceHead = $"""
+        UPDATE passport_log_head SET position = position + @count WHERE id = 1;
+        {Notify}
+        """;
+
+    private static async Task RollBackClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var undo = new NpgsqlCommand("ROLLBACK TO SAVEPOINT claim", connection, transaction);
+        await undo.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private static string[] IdsOf(IReadOnlyList<PassportRecord> records, List<int> candidates)
     {
@@ -275,8 +286,7 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
                                       metadata, context, occurred_at, client_at, sent_at, received_at, source, warnings, n)
             WHERE h.id = 1
             ORDER BY t.n;
-            UPDATE passport_log_head SET position = position + @count WHERE id = 1;
-            {Notify}
+            {AdvanceHead}
             """, connection, transaction);
         var parameters = insert.Parameters;
         parameters.Add(new NpgsqlParameter("append", NpgsqlDbType.Bigint) { Value = appendId });
@@ -310,16 +320,15 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary><see cref="ClaimNewIdsAsync"/> after rolling back to the savepoint, again if another process stored one of the new ids meanwhile.</summary>
+    /// <summary>
+    /// <see cref="ClaimNewIdsAsync"/> once the caller has rolled back to the savepoint <c>claim</c>; again (rolling
+    /// back again) if another process stored one of the new ids meanwhile.
+    /// </summary>
     private static async Task<List<int>> ClaimNewIdsRetryingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<int> candidates,
         string[] ids, long appendId, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using (var undo = new NpgsqlCommand("ROLLBACK TO SAVEPOINT claim", connection, transaction))
-            {
-                await undo.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
             try
             {
                 return await ClaimNewIdsAsync(connection, transaction, candidates, ids, appendId, cancellationToken).ConfigureAwait(false);
@@ -328,6 +337,7 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
             {
                 // Another process stored one of the new ids between the look-up and the insert: look again.
             }
+            await RollBackClaimAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
         }
     }
 

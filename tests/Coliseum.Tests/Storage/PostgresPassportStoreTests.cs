@@ -164,6 +164,27 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
     }
 
     [Fact]
+    public async Task A_large_append_holding_duplicates_stores_only_the_new_ids_with_no_gap_in_positions()
+    {
+        // More than 256 events take the COPY road; a duplicate among them fails the ids' COPY and the claim falls
+        // back to numbering the new ids only (the conformance suite's small batches take the other road).
+        var store = Store();
+        var first = Enumerable.Range(0, 300).Select(i => Record($"big-{i:D4}")).ToArray();
+        Assert.All(await AppendAsync(store, first), Assert.True);
+
+        var second = Enumerable.Range(290, 320).Select(i => Record($"big-{i:D4}")).ToArray(); // 290-299 are stored
+        var inserted = await AppendAsync(store, second);
+        Assert.Equal(Enumerable.Repeat(false, 10).Concat(Enumerable.Repeat(true, 310)), inserted);
+
+        var all = await store.ReadAsync(0, 1000, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(1, 610).Select(i => (long)i), all.Select(e => e.Position));
+        Assert.Equal(Enumerable.Range(0, 610).Select(i => $"big-{i:D4}"), all.Select(e => e.Record.MessageId));
+        Assert.Equal(610, await store.GetHeadAsync(CancellationToken.None));
+        Assert.Equal(301, (await store.FindAsync("big-0300", CancellationToken.None))!.Position);
+        Assert.Equal(610, (await store.FindAsync("big-0609", CancellationToken.None))!.Position);
+    }
+
+    [Fact]
     public async Task Appends_from_several_processes_at_once_get_distinct_positions_in_commit_order()
     {
         var sources = Enumerable.Range(0, 4).Select(_ => _schema!.NewDataSource()).ToArray();

@@ -115,20 +115,7 @@ public sealed partial class ChangeFeed : BackgroundService
     }
 
     /// <summary>A head seen in a notification: the log only grows, so an older one arriving late changes nothing.</summary>
-    public void ObserveHead(long head)
-    {
-        var seen = Volatile.Read(ref _head);
-        while (head > seen)
-        {
-            var was = Interlocked.CompareExchange(ref _head, head, seen);
-            if (was == seen)
-            {
-                Notify();
-                return;
-            }
-            seen = was;
-        }
-    }
+    public void ObserveHead(long head) => RaiseTo(ref _head, head);
 
     /// <summary>A polled head, also a sample for <see cref="EventsPerSecond"/> (notifications come too often to be samples).</summary>
     private void SampleHead(long head)
@@ -142,12 +129,15 @@ public sealed partial class ChangeFeed : BackgroundService
         ObserveHead(head);
     }
 
-    private void ObserveEpoch(long epoch)
+    private void ObserveEpoch(long epoch) => RaiseTo(ref _epoch, epoch);
+
+    /// <summary>Moves <paramref name="field"/> up to <paramref name="value"/> (never down) and wakes the waiters when it moved.</summary>
+    private void RaiseTo(ref long field, long value)
     {
-        var seen = Interlocked.Read(ref _epoch);
-        while (epoch > seen)
+        var seen = Interlocked.Read(ref field);
+        while (value > seen)
         {
-            var was = Interlocked.CompareExchange(ref _epoch, epoch, seen);
+            var was = Interlocked.CompareExchange(ref field, value, seen);
             if (was == seen)
             {
                 Notify();

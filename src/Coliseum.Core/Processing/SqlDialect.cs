@@ -21,6 +21,12 @@ public abstract class SqlDialect
     /// </summary>
     public abstract string? LockLog { get; }
 
+    /// <summary>
+    /// PostgreSQL's advisory lock key (two ints: the schema, then the log) that large appends hold shared for their
+    /// whole transaction and <see cref="LockLog"/> takes exclusively.
+    /// </summary>
+    public const string AppendLockKey = "hashtext(current_schema()), hashtext('append:passport_log')";
+
     /// <summary>The text value of a top-level key of a JSON object held in a text or jsonb column.</summary>
     public abstract string JsonText(string column, string key);
 
@@ -62,7 +68,10 @@ public abstract class SqlDialect
         public override string InTexts(string parameter) => $"IN (SELECT value FROM jsonb_array_elements_text(CAST({parameter} AS jsonb)))";
         public override string InIntegers(string parameter) => $"IN (SELECT CAST(value AS bigint) FROM jsonb_array_elements_text(CAST({parameter} AS jsonb)))";
         public override string JsonText(string column, string key) => $"(CAST({column} AS jsonb) ->> '{key}')";
-        public override string? LockLog => "SELECT position FROM passport_log_head WHERE id = 1 FOR UPDATE";
+        // Large appends hold the append lock shared from their start to their commit and take positions without the head
+        // lock; small ones hold the head lock from taking positions to commit. Exclusive first, then the head: waiting
+        // for the head while holding the exclusive lock is safe, as no large append holds it shared by then.
+        public override string? LockLog => $"SELECT pg_advisory_xact_lock({AppendLockKey}); SELECT position FROM passport_log_head WHERE id = 1 FOR UPDATE";
         public override string? NowMilliseconds => "CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS bigint)";
 
         // Two int keys (a separate key space from the migrations' single bigint): the schema, then the consumer.

@@ -24,8 +24,8 @@ public interface IPassportStore : IAsyncDisposable
 
     /// <summary>
     /// How many appends the group commit keeps in flight at once. SQLite has one writer, so one. A store whose
-    /// appends serialise in the database (PostgreSQL's log-head lock) may take two: the second prepares its rows
-    /// while the first holds the lock, and takes the lock the moment the first commits.
+    /// appends may run side by side in the database (PostgreSQL's) may take more: while one writes its rows, the
+    /// next claims its ids and writes its own.
     /// </summary>
     int ConcurrentAppends => 1;
 

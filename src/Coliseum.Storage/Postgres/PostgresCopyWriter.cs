@@ -17,7 +17,7 @@ namespace Coliseum.Storage.Postgres;
 /// type lookup and a converter for every value) cost more than the encoding itself. The metadata and context
 /// go in as the UTF-8 bytes capture already holds. Memory is one pooled buffer: once the COPY has begun it is
 /// sent whenever it fills. Made by <see cref="Prepare"/>, it first only collects rows (growing up to about
-/// <see cref="PrepareLimit"/>), so an append can encode its rows before it takes the head lock and patch their
+/// <see cref="PrepareLimit"/>), so an append can encode its rows before it takes its positions and patch their
 /// positions in afterwards (<see cref="SetPositions"/>).
 /// </remarks>
 internal sealed class PostgresCopyWriter : IAsyncDisposable

@@ -10,13 +10,26 @@ public sealed partial class PostgresPassportStore
         p.entity_type, p.entity_id, p.metadata, p.context, p.occurred_at, p.client_at, p.sent_at, p.received_at, p.source, p.warnings
         """;
 
+    /// <summary>
+    /// The highest position below which every append has committed or failed, in the statement's snapshot: the head,
+    /// unless a large append that has taken positions is still pending (its row in <c>passport_log_pending</c>, deleted
+    /// by its commit, is visible and its transaction has not aborted), then the position before the first such. A
+    /// pending row whose transaction has committed since the snapshot was taken still counts: this snapshot does not
+    /// see its rows.
+    /// </summary>
+    private const string SafeHead = """
+        coalesce(
+            (SELECT min(first_position) - 1 FROM passport_log_pending WHERE pg_xact_status(xid) IN ('in progress', 'committed')),
+            (SELECT position FROM passport_log_head WHERE id = 1))
+        """;
+
     /// <remarks>
-    /// One statement, one snapshot. Positions become visible in commit order (see <see cref="AppendAsync"/>),
-    /// so every position at or below the largest one read here is already visible: a reader may go on from it.
+    /// One statement, one snapshot, read up to <see cref="SafeHead"/>: every position at or below the largest one read
+    /// here is visible or will never be, so a reader may go on from it.
     /// </remarks>
     public async Task<IReadOnlyList<PassportEntry>> ReadAsync(long afterPosition, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM passport_log p WHERE p.position > @after ORDER BY p.position LIMIT @limit");
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM passport_log p WHERE p.position > @after AND p.position <= {SafeHead} ORDER BY p.position LIMIT @limit");
         command.Parameters.AddWithValue("after", afterPosition);
         command.Parameters.AddWithValue("limit", limit);
         var entries = new List<PassportEntry>();
@@ -43,10 +56,10 @@ public sealed partial class PostgresPassportStore
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadEntry(reader) : null;
     }
 
-    /// <summary>The committed head: appends advance it in the transaction that adds their rows.</summary>
+    /// <summary>The head readers may read up to (<see cref="SafeHead"/>): no append below it is still to commit.</summary>
     public async Task<long> GetHeadAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT position FROM passport_log_head WHERE id = 1");
+        await using var command = dataSource.CreateCommand($"SELECT {SafeHead}");
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 

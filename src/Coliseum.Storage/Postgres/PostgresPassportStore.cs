@@ -9,12 +9,14 @@ namespace Coliseum.Storage.Postgres;
 /// The Passport log on PostgreSQL (<c>passport_log</c>, migration 001 in <c>Scripts/Postgres</c>), in the schema
 /// the data source's search_path names (<see cref="PostgresDataSource.Create"/>). Several processes may append
 /// to one database at once. An append first claims its message ids (COPY into <c>passport_message_ids</c>,
-/// whose unique index needs no lock of ours), then holds the one-row <c>passport_log_head</c> lock from taking
-/// its positions until it commits, so positions become visible in commit order and a reader never skips one that
-/// commits late. The price is that the COPYs of rows from every process queue behind each other (one lock per
-/// group commit); the id claims do not, and the group commit keeps two appends in flight (<see cref="ConcurrentAppends"/>).
-/// Each commit sends a NOTIFY (<see cref="Processing.Notifications"/>). The data source belongs to the caller (disposing the store leaves it open) unless the store was made by
-/// <see cref="Open"/>.
+/// whose unique index needs no lock of ours), then takes its positions. A small append (at most
+/// <see cref="SmallAppend"/> events) holds the one-row <c>passport_log_head</c> lock from taking them until it
+/// commits. A large one takes them in a short transaction of its own that also records them as pending
+/// (<c>passport_log_pending</c>, naming the append's transaction), then COPYs its rows beside other appends and
+/// deletes its pending row in the transaction that adds them. Readers read only below the first pending position
+/// whose transaction has not aborted (<see cref="SafeHead"/>), so a late commit is never skipped; a failed large
+/// append leaves a gap in positions. Each commit sends a NOTIFY (<see cref="Processing.Notifications"/>). The data
+/// source belongs to the caller (disposing the store leaves it open) unless the store was made by <see cref="Open"/>.
 /// </summary>
 public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, string schema) : IPassportStore
 {
@@ -44,11 +46,17 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
     public string Provider => "postgres";
 
     /// <summary>
-    /// Two: while one append holds the log-head lock and COPYs its rows, the next claims its message ids (which
-    /// needs no lock of ours) and then waits for the head lock in the database. Three measured slower: the groups
-    /// get smaller and the third only waits.
+    /// Two: large appends COPY their rows side by side, and while one does, the next claims its message ids.
     /// </summary>
     public int ConcurrentAppends => 2;
+
+    /// <summary>
+    /// Every append holds the head lock from taking its positions until it commits, as small ones always do, so an
+    /// append that fails leaves no gap and the next one takes the positions it would have had. For
+    /// <c>coliseum migrate-data</c>, whose positions must come out as the source's; the price is that large appends
+    /// then COPY one at a time.
+    /// </summary>
+    public bool SerialAppends { get; init; }
 
     public Task InitializeAsync(CancellationToken cancellationToken) =>
         PostgresMigrations.ApplyAsync(dataSource, schema, cancellationToken);
@@ -83,8 +91,8 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         }
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        // Before the head lock: the unique index alone keeps two appends (in any process) from both storing an id.
-        var (appendId, fresh) = candidates.Count <= SmallAppend
+        // Before positions are taken: the unique index alone keeps two appends (in any process) from both storing an id.
+        var (appendId, transactionId, fresh) = candidates.Count <= SmallAppend
             ? await ClaimFewIdsAsync(connection, transaction, records, candidates, cancellationToken).ConfigureAwait(false)
             : await ClaimIdsAsync(connection, transaction, records, candidates, cancellationToken).ConfigureAwait(false);
         if (fresh.Count == 0)
@@ -102,9 +110,8 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
             return;
         }
 
-        // The rows are encoded before the lock (their positions patched in after it), so that under the lock
-        // PostgreSQL reads them as fast as it can rather than as fast as this thread, which shares the machine with
-        // the requests, writes them.
+        // The rows are encoded before the positions are known (and patched in after), so that the COPY runs as fast
+        // as PostgreSQL reads rather than as fast as this thread, which shares the machine with the requests, writes.
         await using var rows = PostgresCopyWriter.Prepare();
         var prepared = 0;
         while (prepared < fresh.Count && rows.Length < PostgresCopyWriter.PrepareLimit)
@@ -112,17 +119,30 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
             rows.WriteEntry(records[fresh[prepared++]], 0);
         }
 
-        // Held until commit: the next append (any process) waits here, then reads the head this one committed, so
-        // positions become visible in commit order. The same round trip records where this append's rows begin.
         long head;
-        await using (var lockHead = new NpgsqlCommand($"""
-            {LockHead}
-            {AdvanceHead}
-            """, connection, transaction))
+        if (SerialAppends)
         {
+            // Held until commit: the next append (any process) waits here, then reads the head this one committed.
+            // The same round trip records where this append's rows begin.
+            await using var lockHead = new NpgsqlCommand($"""
+                {LockHead}
+                {AdvanceHead}
+                """, connection, transaction);
             lockHead.Parameters.Add(new NpgsqlParameter("append", NpgsqlDbType.Bigint) { Value = appendId });
             lockHead.Parameters.Add(new NpgsqlParameter("count", NpgsqlDbType.Bigint) { Value = (long)fresh.Count });
             head = (long)(await lockHead.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        else
+        {
+            head = await TakePositionsAsync(appendId, transactionId, fresh.Count, cancellationToken).ConfigureAwait(false);
+            // Rows and the end of the pending mark become visible in one commit; the NOTIFY goes out with them.
+            await using var done = new NpgsqlCommand($"""
+                DELETE FROM passport_log_pending WHERE first_position = @first;
+                SELECT pg_notify('{Processing.Notifications.Channel}', current_schema() || ' log ' || CAST(@last AS text));
+                """, connection, transaction);
+            done.Parameters.Add(new NpgsqlParameter("first", NpgsqlDbType.Bigint) { Value = head + 1 });
+            done.Parameters.Add(new NpgsqlParameter("last", NpgsqlDbType.Bigint) { Value = head + fresh.Count });
+            await done.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         rows.SetPositions(head + 1);
@@ -151,13 +171,16 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
     /// back and <see cref="ClaimNewIdsAsync"/> numbers only the new ones. Ids go in sorted, in every process: two
     /// appends that share ids then wait for each other in one order, never in a cycle.
     /// </remarks>
-    private static async Task<(long AppendId, List<int> Fresh)> ClaimIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+    private static async Task<(long AppendId, long TransactionId, List<int> Fresh)> ClaimIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         IReadOnlyList<PassportRecord> records, List<int> candidates, CancellationToken cancellationToken)
     {
         long appendId;
-        await using (var begin = new NpgsqlCommand(BeginClaim, connection, transaction))
+        long transactionId;
+        await using (var begin = new NpgsqlCommand(BeginLargeClaim, connection, transaction))
+        await using (var reader = await begin.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            appendId = (long)(await begin.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            (appendId, transactionId) = (reader.GetInt64(0), reader.GetInt64(1));
         }
         var ids = IdsOf(records, candidates);
         var sortedIds = (string[])ids.Clone();
@@ -175,20 +198,20 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
                 copy.WriteId(sortedIds[k], appendId, sorted[k] + 1);
             }
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            return (appendId, candidates);
+            return (appendId, transactionId, candidates);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             // A stored id: numbered below without it.
         }
         await RollBackClaimAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        return (appendId, await ClaimNewIdsRetryingAsync(connection, transaction, candidates, ids, appendId, cancellationToken).ConfigureAwait(false));
+        return (appendId, transactionId, await ClaimNewIdsRetryingAsync(connection, transaction, candidates, ids, appendId, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
     /// Appends of at most this many events (single events, small batches) claim their ids and write their rows with
     /// one statement each, the rows computed from the locked head inside the database: three round trips in all,
-    /// two of them under the head lock (rows and commit), where COPY would take four.
+    /// two of them under the head lock (rows and commit), where COPY and positions taken apart would take six.
     /// </summary>
     private const int SmallAppend = 256;
 
@@ -198,6 +221,47 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         SELECT nextval('passport_append_ids');
         SAVEPOINT claim;
         """;
+
+    /// <summary>
+    /// <see cref="BeginClaim"/> for a large append, whose first result is its append id and its transaction's id: the
+    /// transaction gets its id here, before it takes positions, so that a reader can ask whether it is still running
+    /// (<see cref="SafeHead"/>). It also takes the log's append lock shared: a privacy erasure takes it exclusively
+    /// (<see cref="Processing.SqlDialect.LockLog"/>) to wait for every large append in flight and keep new ones out.
+    /// </summary>
+    private const string BeginLargeClaim = $"""
+        SET LOCAL synchronous_commit TO on;
+        SELECT nextval('passport_append_ids'), CAST(CAST(pg_current_xact_id() AS text) AS bigint);
+        SELECT pg_advisory_xact_lock_shared({Processing.SqlDialect.AppendLockKey});
+        SAVEPOINT claim;
+        """;
+
+    /// <summary>
+    /// A large append's positions, taken in a short transaction on a connection of its own (the append's own stays
+    /// open): the head moves past them, <c>passport_appends</c> records where they begin, and
+    /// <c>passport_log_pending</c> records them with the append's transaction id until that transaction deletes
+    /// the row as it commits. Readers stop below them meanwhile (<see cref="SafeHead"/>). Its commit need not wait for
+    /// the disk: the append's own durable commit comes later in the same write-ahead log, so it cannot survive a
+    /// crash without this. Pending rows of appends that aborted (a failure, a killed process) are swept here. Returns
+    /// the head before them.
+    /// </summary>
+    private async Task<long> TakePositionsAsync(long appendId, long transactionId, int count, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var take = new NpgsqlCommand("""
+            BEGIN;
+            SET LOCAL synchronous_commit TO off;
+            UPDATE passport_log_head SET position = position + @count WHERE id = 1 RETURNING position - @count;
+            INSERT INTO passport_appends (append_id, first_position) SELECT @append, position - @count + 1 FROM passport_log_head WHERE id = 1;
+            INSERT INTO passport_log_pending (first_position, last_position, xid)
+                SELECT position - @count + 1, position, CAST(CAST(@xid AS text) AS xid8) FROM passport_log_head WHERE id = 1;
+            DELETE FROM passport_log_pending WHERE coalesce(pg_xact_status(xid), 'aborted') = 'aborted';
+            COMMIT;
+            """, connection);
+        take.Parameters.Add(new NpgsqlParameter("append", NpgsqlDbType.Bigint) { Value = appendId });
+        take.Parameters.Add(new NpgsqlParameter("count", NpgsqlDbType.Bigint) { Value = (long)count });
+        take.Parameters.Add(new NpgsqlParameter("xid", NpgsqlDbType.Bigint) { Value = transactionId });
+        return (long)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
 
     /// <summary>Takes the head lock (held until commit) and records where this append's rows begin; the head is the first result.</summary>
     private const string LockHead = """
@@ -231,7 +295,7 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
     /// <see cref="ClaimIdsAsync"/> for a few ids: the append id, the savepoint and the ids (sorted, as there) in one
     /// round trip.
     /// </summary>
-    private static async Task<(long AppendId, List<int> Fresh)> ClaimFewIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+    private static async Task<(long AppendId, long TransactionId, List<int> Fresh)> ClaimFewIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
         IReadOnlyList<PassportRecord> records, List<int> candidates, CancellationToken cancellationToken)
     {
         var ids = IdsOf(records, candidates);
@@ -244,7 +308,7 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
                 """, connection, transaction);
             claim.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
             await claim.PrepareAsync(cancellationToken).ConfigureAwait(false);
-            return ((long)(await claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!, candidates);
+            return ((long)(await claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!, 0, candidates);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -255,7 +319,7 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
         {
             appendId = (long)(await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
-        return (appendId, await ClaimNewIdsRetryingAsync(connection, transaction, candidates, ids, appendId, cancellationToken).ConfigureAwait(false));
+        return (appendId, 0, await ClaimNewIdsRetryingAsync(connection, transaction, candidates, ids, appendId, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -377,17 +441,33 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
     /// <summary>
     /// Makes the partitions of <paramref name="months"/> in a short transaction of its own, before the append's:
     /// attaching a partition locks the DEFAULT one against readers until commit, which must not last a whole
-    /// append. It takes the head lock too, so it never runs beside another process's append or partition.
+    /// append. It locks out appends as an erasure does (<see cref="Processing.SqlDialect.LockLog"/>: large appends in
+    /// flight finish first), so it never runs beside another process's append or partition: an append COPYing rows of
+    /// that month into DEFAULT meanwhile (a month that process still counts as too far ahead) would make the attach fail.
     /// </summary>
     private async Task MakeMonthsAsync(NpgsqlConnection connection, DateOnly[] months, CancellationToken cancellationToken)
     {
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        // Most are made already (by the migration, another process, an earlier store): only those missing take the lock.
+        var missing = new List<DateOnly>();
+        await using (var find = new NpgsqlCommand("""
+            SELECT m FROM unnest(@months) AS m WHERE to_regclass('passport_log_y' || to_char(m, 'YYYY') || 'm' || to_char(m, 'MM')) IS NULL
+            """, connection))
         {
-            await using var make = new NpgsqlCommand("""
-                SELECT position FROM passport_log_head WHERE id = 1 FOR UPDATE;
+            find.Parameters.Add(new NpgsqlParameter("months", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = months });
+            await using var reader = await find.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                missing.Add(reader.GetFieldValue<DateOnly>(0));
+            }
+        }
+        if (missing.Count > 0)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var make = new NpgsqlCommand($"""
+                {Processing.SqlDialect.Postgres.LockLog};
                 SELECT passport_log_make_month(m) FROM unnest(@months) AS m;
                 """, connection, transaction);
-            make.Parameters.Add(new NpgsqlParameter("months", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = months });
+            make.Parameters.Add(new NpgsqlParameter("months", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = missing.ToArray() });
             await make.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -26,7 +26,8 @@ internal sealed partial class DataMigration(string sourcePath, NpgsqlDataSource 
     private const int ResumeSamples = 64;
 
     private readonly SqlitePassportStore _source = new(sourcePath);
-    private readonly PostgresPassportStore _target = new(target, schema);
+    // Serial: an append that fails (a lost connection) must leave no gap, so that running the copy again continues it.
+    private readonly PostgresPassportStore _target = new(target, schema) { SerialAppends = true };
     private readonly string _sourceConnectionString = new SqliteConnectionStringBuilder { DataSource = sourcePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false, DefaultTimeout = 30 }.ToString();
 
     /// <summary>

@@ -65,53 +65,144 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
         return (bool)(await command.ExecuteScalarAsync())!;
     }
 
-    [Fact]
-    public async Task Issue_5_a_reader_never_skips_an_append_that_commits_late()
+    /// <summary>
+    /// A test trigger on passport_log holds the append whose message ids start with "slow-" open after it has taken
+    /// its positions and before it commits (its rows go in after the positions are taken): it waits for an advisory
+    /// lock the test holds on the returned connection until it closes the gate.
+    /// </summary>
+    private async Task<NpgsqlConnection> CloseGateAsync(long gateKey)
     {
-        // Two "processes" on one database. The first append is held open after it has taken its positions and
-        // before it commits: a test trigger on passport_log (its rows go in after the positions are taken) waits
-        // for an advisory lock the test holds.
-        var tag = Guid.NewGuid().ToString("N")[..12];
-        var gateKey = Random.Shared.NextInt64(1, long.MaxValue);
         await ExecuteAsync($"""
             CREATE FUNCTION test_gate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared({gateKey}); RETURN NULL; END $$;
             CREATE TRIGGER test_gate AFTER INSERT ON passport_log FOR EACH ROW WHEN (NEW.message_id LIKE 'slow-%') EXECUTE FUNCTION test_gate();
             """);
+        var gate = await _schema!.DataSource.OpenConnectionAsync();
+        await using var close = new NpgsqlCommand($"SELECT pg_advisory_lock({gateKey})", gate);
+        await close.ExecuteNonQueryAsync();
+        return gate;
+    }
+
+    private static async Task OpenGateAsync(NpgsqlConnection gate, long gateKey)
+    {
+        await using var open = new NpgsqlCommand($"SELECT pg_advisory_unlock({gateKey})", gate);
+        await open.ExecuteNonQueryAsync();
+    }
+
+    private static PassportRecord[] Records(string prefix, int count) =>
+        [.. Enumerable.Range(0, count).Select(i => Record($"{prefix}-{i:D3}"))];
+
+    [Theory]
+    [InlineData(2, 2)] // small appends hold the head lock until they commit: the second waits
+    [InlineData(300, 2)] // a large one takes its positions apart and COPYs without the lock: the small one commits first
+    [InlineData(2, 300)]
+    [InlineData(300, 300)] // two large ones: the second commits first
+    public async Task Issue_5_a_reader_never_skips_an_append_that_commits_late(int slowCount, int fastCount)
+    {
+        // Two "processes" on one database; the first append is held open after it has taken its positions.
+        var tag = Guid.NewGuid().ToString("N")[..12];
+        var gateKey = Random.Shared.NextInt64(1, long.MaxValue);
+        await using var gate = await CloseGateAsync(gateKey);
         await using var firstSource = _schema!.NewDataSource($"pglog-first-{tag}");
         await using var secondSource = _schema.NewDataSource($"pglog-second-{tag}");
         var reader = Store();
-        await using var gate = await _schema.DataSource.OpenConnectionAsync();
-        await using (var close = new NpgsqlCommand($"SELECT pg_advisory_lock({gateKey})", gate))
-        {
-            await close.ExecuteNonQueryAsync();
-        }
 
-        var slow = Task.Run(() => AppendAsync(Store(firstSource), Record("slow-1"), Record("slow-2")));
+        var slowRecords = Records("slow", slowCount);
+        var fastRecords = Records("fast", fastCount);
+        var slow = Task.Run(() => AppendAsync(Store(firstSource), slowRecords));
         await WaitUntilAsync(() => WaitingForLockAsync($"pglog-first-{tag}"), "the first append to stop at the gate");
-        var fast = Task.Run(() => AppendAsync(Store(secondSource), Record("fast-1"), Record("fast-2")));
+        var fast = Task.Run(() => AppendAsync(Store(secondSource), fastRecords));
         await WaitUntilAsync(async () => fast.IsCompleted || await WaitingForLockAsync($"pglog-second-{tag}"), "the second append to commit or wait");
 
         var seen = new List<PassportEntry>();
         long cursor = 0;
-        async Task PollAsync()
+        async Task<int> PollAsync()
         {
-            var page = await reader.ReadAsync(cursor, 100, CancellationToken.None);
+            var page = await reader.ReadAsync(cursor, 1000, CancellationToken.None);
             seen.AddRange(page);
             cursor = page.Count > 0 ? page[^1].Position : cursor;
+            return page.Count;
         }
-        await PollAsync(); // while the first append is still open
-        await using (var open = new NpgsqlCommand($"SELECT pg_advisory_unlock({gateKey})", gate))
-        {
-            await open.ExecuteNonQueryAsync();
-        }
-        Assert.Equal(new[] { true, true }, await slow);
-        Assert.Equal(new[] { true, true }, await fast);
+        // While the first append is still open, whether or not the second has committed, nothing is readable.
+        Assert.Equal(0, await PollAsync());
+        Assert.Equal(0, await reader.GetHeadAsync(CancellationToken.None));
+        await OpenGateAsync(gate, gateKey);
+        Assert.All(await slow, Assert.True);
+        Assert.All(await fast, Assert.True);
         await PollAsync();
 
-        Assert.Equal(["slow-1", "slow-2", "fast-1", "fast-2"], seen.Select(e => e.Record.MessageId));
-        Assert.Equal(seen.Select(e => e.Position).Order(), seen.Select(e => e.Position));
-        Assert.Equal((await reader.ReadAsync(0, 100, CancellationToken.None)).Select(e => e.Position), seen.Select(e => e.Position));
+        Assert.Equal(slowRecords.Concat(fastRecords).Select(r => r.MessageId), seen.Select(e => e.Record.MessageId));
+        Assert.Equal(Enumerable.Range(1, slowCount + fastCount).Select(i => (long)i), seen.Select(e => e.Position));
         Assert.Equal(seen[^1].Position, await reader.GetHeadAsync(CancellationToken.None));
+        Assert.Equal(0, await _schema.ScalarAsync<long>("SELECT count(*) FROM passport_log_pending"));
+    }
+
+    [Fact]
+    public async Task A_reader_steps_over_the_positions_of_a_large_append_that_dies_after_taking_them()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..12];
+        var gateKey = Random.Shared.NextInt64(1, long.MaxValue);
+        await using var gate = await CloseGateAsync(gateKey);
+        await using var firstSource = _schema!.NewDataSource($"pgdie-first-{tag}");
+        var reader = Store();
+
+        var doomed = Task.Run(() => AppendAsync(Store(firstSource), Records("slow", 300)));
+        await WaitUntilAsync(() => WaitingForLockAsync($"pgdie-first-{tag}"), "the large append to stop at the gate");
+        Assert.All(await AppendAsync(Store(), Records("after", 2)), Assert.True);
+        Assert.Empty(await reader.ReadAsync(0, 1000, CancellationToken.None)); // 301 and 302 wait for 1-300
+
+        // The process holding positions 1-300 dies: its transaction aborts, and the reader goes on past them.
+        Assert.Equal(1, await _schema.ScalarAsync<long>(
+            $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pgdie-first-{tag}' AND wait_event_type = 'Lock'"));
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => doomed);
+
+        var entries = await reader.ReadAsync(0, 1000, CancellationToken.None);
+        Assert.Equal(new long[] { 301, 302 }, entries.Select(e => e.Position));
+        Assert.Equal(302, await reader.GetHeadAsync(CancellationToken.None));
+        Assert.Null(await reader.FindAsync("slow-000", CancellationToken.None));
+        Assert.Equal(1, await _schema.ScalarAsync<long>("SELECT count(*) FROM passport_log_pending"));
+
+        // Its ids were not stored, so they may be captured again; the next large append sweeps its pending row.
+        Assert.All(await AppendAsync(Store(), Records("again", 300)), Assert.True);
+        Assert.Equal(0, await _schema.ScalarAsync<long>("SELECT count(*) FROM passport_log_pending"));
+        Assert.Equal(602, await reader.GetHeadAsync(CancellationToken.None));
+        Assert.Equal(602, (await reader.ReadAsync(302, 1000, CancellationToken.None))[^1].Position);
+    }
+
+    [Fact]
+    public async Task The_log_lock_of_an_erasure_waits_for_large_appends_in_flight_and_keeps_new_ones_out_until_it_commits()
+    {
+        // An erasure scans the user's entries under SqlDialect.LockLog: an append that has taken positions but not
+        // committed must not land one of the user's events behind the scan.
+        var tag = Guid.NewGuid().ToString("N")[..12];
+        var gateKey = Random.Shared.NextInt64(1, long.MaxValue);
+        await using var gate = await CloseGateAsync(gateKey);
+        await using var appendSource = _schema!.NewDataSource($"pglock-append-{tag}");
+        await using var eraseSource = _schema.NewDataSource($"pglock-erase-{tag}");
+        await using var laterSource = _schema.NewDataSource($"pglock-later-{tag}");
+
+        var inFlight = Task.Run(() => AppendAsync(Store(appendSource), Records("slow", 300)));
+        await WaitUntilAsync(() => WaitingForLockAsync($"pglock-append-{tag}"), "the large append to stop at the gate");
+        await using var erase = await eraseSource.OpenConnectionAsync();
+        await using var transaction = await erase.BeginTransactionAsync();
+        var locking = Task.Run(async () =>
+        {
+            await using var lockLog = new NpgsqlCommand(Coliseum.Processing.SqlDialect.Postgres.LockLog, erase, transaction);
+            await lockLog.ExecuteNonQueryAsync();
+        });
+        await WaitUntilAsync(() => WaitingForLockAsync($"pglock-erase-{tag}"), "the erasure to wait for the append in flight");
+        Assert.False(locking.IsCompleted);
+
+        await OpenGateAsync(gate, gateKey);
+        Assert.All(await inFlight, Assert.True);
+        await locking;
+        Assert.Equal(300, await _schema.ScalarAsync<long>("SELECT count(*) FROM passport_log"));
+
+        var later = Task.Run(() => AppendAsync(Store(laterSource), Records("later", 300)));
+        await WaitUntilAsync(() => WaitingForLockAsync($"pglock-later-{tag}"), "a new large append to wait for the erasure");
+        Assert.False(later.IsCompleted);
+        await transaction.CommitAsync();
+        Assert.All(await later, Assert.True);
+        Assert.Equal(600, await Store().GetHeadAsync(CancellationToken.None));
     }
 
     [Theory]

@@ -66,26 +66,33 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
     }
 
     /// <summary>
-    /// A test trigger on passport_log holds the append whose message ids start with "slow-" open after it has taken
-    /// its positions and before it commits (its rows go in after the positions are taken): it waits for an advisory
-    /// lock the test holds on the returned connection until it closes the gate.
+    /// A test trigger (<paramref name="when"/>, e.g. <c>AFTER INSERT ON t FOR EACH ROW WHEN (…)</c>) holds the
+    /// transaction that fires it: it waits for an advisory lock the returned gate holds until it is opened. By default
+    /// the append whose message ids start with "slow-" stops after it has taken its positions and before it commits
+    /// (its rows go in after the positions are taken).
     /// </summary>
-    private async Task<NpgsqlConnection> CloseGateAsync(long gateKey)
+    private async Task<Gate> CloseGateAsync(string when = "AFTER INSERT ON passport_log FOR EACH ROW WHEN (NEW.message_id LIKE 'slow-%')")
     {
+        var key = Random.Shared.NextInt64(1, long.MaxValue);
         await ExecuteAsync($"""
-            CREATE FUNCTION test_gate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared({gateKey}); RETURN NULL; END $$;
-            CREATE TRIGGER test_gate AFTER INSERT ON passport_log FOR EACH ROW WHEN (NEW.message_id LIKE 'slow-%') EXECUTE FUNCTION test_gate();
+            CREATE FUNCTION test_gate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared({key}); RETURN NEW; END $$;
+            CREATE TRIGGER test_gate {when} EXECUTE FUNCTION test_gate();
             """);
-        var gate = await _schema!.DataSource.OpenConnectionAsync();
-        await using var close = new NpgsqlCommand($"SELECT pg_advisory_lock({gateKey})", gate);
+        var connection = await _schema!.DataSource.OpenConnectionAsync();
+        await using var close = new NpgsqlCommand($"SELECT pg_advisory_lock({key})", connection);
         await close.ExecuteNonQueryAsync();
-        return gate;
+        return new Gate(connection, key);
     }
 
-    private static async Task OpenGateAsync(NpgsqlConnection gate, long gateKey)
+    private sealed record Gate(NpgsqlConnection Connection, long Key) : IAsyncDisposable
     {
-        await using var open = new NpgsqlCommand($"SELECT pg_advisory_unlock({gateKey})", gate);
-        await open.ExecuteNonQueryAsync();
+        public async Task OpenAsync()
+        {
+            await using var open = new NpgsqlCommand($"SELECT pg_advisory_unlock({Key})", Connection);
+            await open.ExecuteNonQueryAsync();
+        }
+
+        public ValueTask DisposeAsync() => Connection.DisposeAsync();
     }
 
     private static PassportRecord[] Records(string prefix, int count) =>
@@ -100,8 +107,7 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
     {
         // Two "processes" on one database; the first append is held open after it has taken its positions.
         var tag = Guid.NewGuid().ToString("N")[..12];
-        var gateKey = Random.Shared.NextInt64(1, long.MaxValue);
-        await using var gate = await CloseGateAsync(gateKey);
+        await using var gate = await CloseGateAsync();
         await using var firstSource = _schema!.NewDataSource($"pglog-first-{tag}");
         await using var secondSource = _schema.NewDataSource($"pglog-second-{tag}");
         var reader = Store();
@@ -125,7 +131,7 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
         // While the first append is still open, whether or not the second has committed, nothing is readable.
         Assert.Equal(0, await PollAsync());
         Assert.Equal(0, await reader.GetHeadAsync(CancellationToken.None));
-        await OpenGateAsync(gate, gateKey);
+        await gate.OpenAsync();
         Assert.All(await slow, Assert.True);
         Assert.All(await fast, Assert.True);
         await PollAsync();
@@ -140,8 +146,7 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
     public async Task A_reader_steps_over_the_positions_of_a_large_append_that_dies_after_taking_them()
     {
         var tag = Guid.NewGuid().ToString("N")[..12];
-        var gateKey = Random.Shared.NextInt64(1, long.MaxValue);
-        await using var gate = await CloseGateAsync(gateKey);
+        await using var gate = await CloseGateAsync();
         await using var firstSource = _schema!.NewDataSource($"pgdie-first-{tag}");
         var reader = Store();
 
@@ -174,8 +179,7 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
         // An erasure scans the user's entries under SqlDialect.LockLog: an append that has taken positions but not
         // committed must not land one of the user's events behind the scan.
         var tag = Guid.NewGuid().ToString("N")[..12];
-        var gateKey = Random.Shared.NextInt64(1, long.MaxValue);
-        await using var gate = await CloseGateAsync(gateKey);
+        await using var gate = await CloseGateAsync();
         await using var appendSource = _schema!.NewDataSource($"pglock-append-{tag}");
         await using var eraseSource = _schema.NewDataSource($"pglock-erase-{tag}");
         await using var laterSource = _schema.NewDataSource($"pglock-later-{tag}");
@@ -192,7 +196,7 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
         await WaitUntilAsync(() => WaitingForLockAsync($"pglock-erase-{tag}"), "the erasure to wait for the append in flight");
         Assert.False(locking.IsCompleted);
 
-        await OpenGateAsync(gate, gateKey);
+        await gate.OpenAsync();
         Assert.All(await inFlight, Assert.True);
         await locking;
         Assert.Equal(300, await _schema.ScalarAsync<long>("SELECT count(*) FROM passport_log"));
@@ -217,19 +221,10 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
         // first then waits for "dl-b": PostgreSQL would abort one as a deadlock. Claimed in sorted order, the second
         // waits at "dl-a" holding nothing the first needs.
         var tag = Guid.NewGuid().ToString("N")[..12];
-        var gateKey = Random.Shared.NextInt64(1, long.MaxValue);
-        await ExecuteAsync($"""
-            CREATE FUNCTION test_gate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared({gateKey}); RETURN NEW; END $$;
-            CREATE TRIGGER test_gate BEFORE INSERT ON passport_message_ids FOR EACH ROW
-                WHEN (NEW.message_id = 'dl-b' AND current_setting('application_name') = 'pgdl-first-{tag}') EXECUTE FUNCTION test_gate();
-            """);
+        await using var gate = await CloseGateAsync(
+            $"BEFORE INSERT ON passport_message_ids FOR EACH ROW WHEN (NEW.message_id = 'dl-b' AND current_setting('application_name') = 'pgdl-first-{tag}')");
         await using var firstSource = _schema!.NewDataSource($"pgdl-first-{tag}");
         await using var secondSource = _schema.NewDataSource($"pgdl-second-{tag}");
-        await using var gate = await _schema.DataSource.OpenConnectionAsync();
-        await using (var close = new NpgsqlCommand($"SELECT pg_advisory_lock({gateKey})", gate))
-        {
-            await close.ExecuteNonQueryAsync();
-        }
 
         var firstRecords = new[] { Record("dl-a"), Record("dl-b"), Record("dl-1") }.Concat(Enumerable.Range(0, more).Select(i => Record($"dl-x-first-{i:D3}"))).ToArray();
         var secondRecords = new[] { Record("dl-b"), Record("dl-a"), Record("dl-2") }.Concat(Enumerable.Range(0, more).Select(i => Record($"dl-x-second-{i:D3}"))).ToArray();
@@ -237,10 +232,7 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
         await WaitUntilAsync(() => WaitingForLockAsync($"pgdl-first-{tag}"), "the first append to stop at the gate");
         var second = Task.Run(() => AppendAsync(Store(secondSource), secondRecords));
         await WaitUntilAsync(() => WaitingForLockAsync($"pgdl-second-{tag}"), "the second append to wait for the first's ids");
-        await using (var open = new NpgsqlCommand($"SELECT pg_advisory_unlock({gateKey})", gate))
-        {
-            await open.ExecuteNonQueryAsync();
-        }
+        await gate.OpenAsync();
 
         Assert.All(await first, Assert.True);
         Assert.Equal(new[] { false, false }.Concat(Enumerable.Repeat(true, 1 + more)), await second);

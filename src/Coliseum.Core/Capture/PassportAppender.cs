@@ -30,8 +30,9 @@ public sealed partial class PassportAppender : IAsyncDisposable
 
     /// <summary>
     /// While one writer commits, another starts a commit of its own only once this many events wait. Fewer are left
-    /// to grow into the next commit: the commits' round trips and WAL flushes queue on the database's log lock, so
-    /// splitting a few dozen single events over two writers halves the commits without making them any faster.
+    /// to grow into the next commit: small commits' round trips and WAL flushes queue on the database's log lock
+    /// (PostgreSQL's head lock, which appends of up to 256 events hold until they commit), so splitting a few dozen
+    /// single events over two writers halves the commits without making them any faster.
     /// </summary>
     internal const int ConcurrentCommitMinEvents = 1024;
     private long _pendingEvents;

@@ -159,6 +159,9 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
         Assert.Equal(1, await _schema.ScalarAsync<long>(
             $"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'pgdie-first-{tag}' AND wait_event_type = 'Lock'"));
         await Assert.ThrowsAnyAsync<NpgsqlException>(() => doomed);
+        // The client hears of the termination a moment before the dying backend records the abort.
+        await WaitUntilAsync(async () => await _schema.ScalarAsync<long>("SELECT count(*) FROM passport_log_pending WHERE pg_xact_status(xid) = 'aborted'") == 1,
+            "the killed append's transaction to be recorded as aborted");
 
         var entries = await reader.ReadAsync(0, 1000, CancellationToken.None);
         Assert.Equal(new long[] { 301, 302 }, entries.Select(e => e.Position));

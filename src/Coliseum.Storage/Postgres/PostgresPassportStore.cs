@@ -138,7 +138,7 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
             // Rows and the end of the pending mark become visible in one commit; the NOTIFY goes out with them.
             await using var done = new NpgsqlCommand($"""
                 DELETE FROM passport_log_pending WHERE first_position = @first;
-                SELECT pg_notify('{Processing.Notifications.Channel}', current_schema() || ' log ' || CAST(@last AS text));
+                SELECT {NotifyPosition} FROM (SELECT CAST(@last AS bigint) AS position) AS appended;
                 """, connection, transaction);
             done.Parameters.Add(new NpgsqlParameter("first", NpgsqlDbType.Bigint) { Value = head + 1 });
             done.Parameters.Add(new NpgsqlParameter("last", NpgsqlDbType.Bigint) { Value = head + fresh.Count });
@@ -409,8 +409,11 @@ public sealed partial class PostgresPassportStore(NpgsqlDataSource dataSource, s
     /// Delivered at commit to every process listening on this database (PostgresWakeups); the schema in the payload
     /// tells them apart when several Coliseums share one database. Rolled back with the transaction.
     /// </summary>
-    private const string Notify =
-        $"SELECT pg_notify('{Processing.Notifications.Channel}', current_schema() || ' log ' || CAST(position AS text)) FROM passport_log_head WHERE id = 1;";
+    private const string Notify = $"SELECT {NotifyPosition} FROM passport_log_head WHERE id = 1;";
+
+    /// <summary><see cref="Notify"/>'s call, of a column <c>position</c>: the locked head, or a large append's last position.</summary>
+    private const string NotifyPosition =
+        $"pg_notify('{Processing.Notifications.Channel}', current_schema() || ' log ' || CAST(position AS text))";
 
     /// <summary>The claim when some ids are stored already: only the new ones are numbered, in list order.</summary>
     private static async Task<List<int>> ClaimNewIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<int> candidates, string[] ids, long appendId, CancellationToken cancellationToken)

@@ -176,6 +176,30 @@ public sealed class PostgresPassportStoreTests : PassportStoreConformance
         Assert.Equal(602, (await reader.ReadAsync(302, 1000, CancellationToken.None))[^1].Position);
     }
 
+    [Theory]
+    [InlineData(2)] // the head lock's road: the locked head
+    [InlineData(300)] // the road without it: the append's own last position
+    public async Task Each_append_notifies_listeners_at_commit_with_the_position_it_reached(int count)
+    {
+        await using var listener = await _schema!.DataSource.OpenConnectionAsync();
+        var payloads = new List<string>();
+        listener.Notification += (_, e) => payloads.Add(e.Payload);
+        await using (var listen = new NpgsqlCommand($"LISTEN {Coliseum.Processing.Notifications.Channel}", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        Assert.All(await AppendAsync(Store(), Records("first", 10)), Assert.True);
+        Assert.All(await AppendAsync(Store(), Records("second", count)), Assert.True);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (payloads.Count < 2)
+        {
+            await listener.WaitAsync(timeout.Token);
+        }
+
+        Assert.Equal([$"{_schema.Name} log 10", $"{_schema.Name} log {10 + count}"], payloads);
+    }
+
     [Fact]
     public async Task The_log_lock_of_an_erasure_waits_for_large_appends_in_flight_and_keeps_new_ones_out_until_it_commits()
     {
